@@ -1,0 +1,1 @@
+"""Django system checks for the TWOCHECKOUT_SSO setting (being written)."""

@@ -1,0 +1,78 @@
+"""A circuit breaker shared by every process through the Django cache.
+
+After ``threshold`` transport failures (timeouts, refused or dropped connections, HTTP
+5xx, unreadable bodies) within one cool-down window, calls fail at once with
+:class:`~django_2co_sso.exceptions.ServiceUnavailableError` for ``cooldown`` seconds,
+so shoppers stop waiting for timeouts; then calls go upstream again. ``threshold`` 0
+turns the breaker off. In steady state it costs one cache read per call.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.cache import BaseCache, caches
+
+from .exceptions import ServiceUnavailableError
+
+logger = logging.getLogger("django_2co_sso")
+
+
+class CircuitBreaker:
+    """Counts failures under ``key`` in the cache and opens for ``cooldown`` seconds."""
+
+    def __init__(self, *, cache_alias: str, key: str, threshold: int, cooldown: float) -> None:
+        self._cache_alias = cache_alias
+        self.open_key = f"{key}:open"
+        self.failures_key = f"{key}:failures"
+        self.threshold = threshold
+        self.cooldown = max(1, round(cooldown))
+        self._failed_since_success = False
+
+    @property
+    def cache(self) -> BaseCache:
+        """The cache in use, looked up now."""
+        return caches[self._cache_alias]
+
+    def is_open(self) -> bool:
+        """Whether calls are being refused right now."""
+        return self.threshold > 0 and bool(self.cache.get(self.open_key))
+
+    def before_call(self) -> None:
+        """Raise :class:`ServiceUnavailableError` while the breaker is open."""
+        if self.is_open():
+            raise ServiceUnavailableError(
+                "2Checkout failed repeatedly; not calling it again until the cool-down ends."
+            )
+
+    def record_failure(self) -> None:
+        """Count one failure; open the breaker when the threshold is reached."""
+        if self.threshold <= 0:
+            return
+        self._failed_since_success = True
+        cache = self.cache
+        cache.add(self.failures_key, 0, timeout=self.cooldown)
+        try:
+            failures = cache.incr(self.failures_key)
+        except ValueError:  # expired between add and incr
+            cache.set(self.failures_key, 1, timeout=self.cooldown)
+            failures = 1
+        if failures >= self.threshold:
+            cache.set(self.open_key, True, timeout=self.cooldown)
+            cache.delete(self.failures_key)
+            logger.warning(
+                "2checkout circuit opened after %d failures; failing fast for %ds",
+                failures,
+                self.cooldown,
+            )
+
+    def record_success(self) -> None:
+        """Forget counted failures once a call succeeds again."""
+        if self._failed_since_success:
+            self._failed_since_success = False
+            self.cache.delete(self.failures_key)
+
+    def reset(self) -> None:
+        """Close the breaker and forget all failures."""
+        self._failed_since_success = False
+        self.cache.delete_many([self.open_key, self.failures_key])

@@ -1,0 +1,268 @@
+"""The ``TWOCHECKOUT_SSO`` setting: every key, its default, and how it is read.
+
+Settings are read lazily, at call time, so ``override_settings`` and per-test
+settings work. :func:`get_config` merges the project's dict over :data:`DEFAULTS`,
+rejects unknown keys and wrong types with :class:`~django_2co_sso.exceptions.ConfigurationError`,
+and returns an immutable :class:`SSOConfig` whose ``repr`` never shows the secret key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from .exceptions import ConfigurationError
+
+SETTING_NAME = "TWOCHECKOUT_SSO"
+
+#: Every key of ``TWOCHECKOUT_SSO`` with its default. This is the one place they are listed.
+DEFAULTS: dict[str, Any] = {
+    # -- the API client ------------------------------------------------------------------
+    # Dotted path of the backend class: .soap.SoapBackend, .jsonrpc.JsonRpcBackend,
+    # .rest.RestBackend, .locmem.LocmemBackend (for your tests), or your own.
+    "BACKEND": "django_2co_sso.backends.soap.SoapBackend",
+    # Your 2Checkout merchant code and the account's secret key (Integrations page).
+    "MERCHANT_CODE": "",
+    "SECRET_KEY": "",
+    # Base URL of the API; every protocol lives at {API_URL}/{soap|rpc|rest}/{API_VERSION}/.
+    "API_URL": "https://api.2checkout.com",
+    "API_VERSION": "6.0",
+    # HMAC algorithm for login and REST signing: "sha256", "sha3-256", or legacy "md5".
+    "HASH_ALGORITHM": "sha256",
+    # Seconds to wait for an answer to one call (read timeout), and to connect.
+    "TIMEOUT": 10.0,
+    "CONNECT_TIMEOUT": 5.0,
+    # SOAP only: where the WSDL comes from (URL or local file); None = {API_URL}/soap/{v}/?wsdl.
+    "WSDL": None,
+    # SOAP only: path of an SQLite file caching downloaded WSDL documents across processes
+    # (faster cold starts); None keeps the cache in the process only.
+    "WSDL_CACHE_PATH": None,
+    # Django cache alias that holds the shared sessionID (use Redis when you run several
+    # processes or hosts) and the key prefix for everything this app stores there.
+    "CACHE_ALIAS": "default",
+    "CACHE_KEY_PREFIX": "twocheckout_sso",
+    # Seconds a sessionID is reused after login; 2Checkout expires it after 600.
+    "SESSION_LIFETIME": 540,
+    # Seconds one process may hold the login lock before others stop waiting for it.
+    "LOGIN_LOCK_TIMEOUT": 15.0,
+    # Error codes that mean "session expired or unknown": log in again once, repeat once.
+    "SESSION_ERROR_CODES": (
+        "SESSION_EXPIRED",
+        "INVALID_SESSION",
+        "FORBIDDEN",
+        "10000",
+        "10001",
+        "10002",
+    ),
+    # Seconds an SSO URL stays valid when the caller does not say, and the most allowed.
+    "DEFAULT_VALIDITY_TIME": 10,
+    "MAX_VALIDITY_TIME": 300,
+    # ISO 639-1 language sent when the caller gives none (None: let 2Checkout choose).
+    "DEFAULT_LANGUAGE": None,
+    # Wire values of customerType; 2Checkout's docs name the second one both
+    # "AvangateCustomerReference" and "2CheckoutCustomerReference".
+    "CUSTOMER_TYPE_EXTERNAL": "ExternalCustomerReference",
+    "CUSTOMER_TYPE_2CHECKOUT": "AvangateCustomerReference",
+    # REST only: name of a query parameter that carries the customer type (None: not sent;
+    # 2Checkout documents no such parameter).
+    "REST_CUSTOMER_TYPE_PARAM": None,
+    # Hosts an SSO URL (and a cart URL) may point at; a leading dot allows subdomains.
+    # Plain http is accepted only for loopback hosts listed here (the local emulator).
+    "ALLOWED_SSO_HOSTS": (".2checkout.com", ".avangate.com"),
+    # Fail fast for COOLDOWN seconds after this many upstream failures in a row (0 = never).
+    "CIRCUIT_BREAKER_FAILURES": 5,
+    "CIRCUIT_BREAKER_COOLDOWN": 30.0,
+    # -- the Django integration (views, template tags, admin) ----------------------------
+    # Dotted path to a callable(request) -> (reference, "external"|"2checkout") or None,
+    # used instead of the CustomerLink model to find the shopper's 2Checkout customer.
+    "CUSTOMER_REFERENCE_FUNCTION": None,
+    # Dotted path to a callable(request) -> str giving the shopper's IP for validationIp.
+    "CLIENT_IP_FUNCTION": "django_2co_sso.client_ip.remote_addr",
+    # Send the shopper's IP as validationIp (binds the link to it).
+    "SEND_CLIENT_IP": True,
+    # Template shown (with status 404) to a user who has no 2Checkout customer; None = plain 404.
+    "NO_CUSTOMER_TEMPLATE": None,
+    # Template of the friendly "billing is unavailable, try again" page (status 503).
+    "UNAVAILABLE_TEMPLATE": "django_2co_sso/unavailable.html",
+    # Links one user may mint, as "COUNT/PERIOD" with PERIOD s, m, h or d; None = no limit.
+    "RATE_LIMIT": "30/m",
+}
+
+_NUMBER_KEYS = (
+    "TIMEOUT",
+    "CONNECT_TIMEOUT",
+    "LOGIN_LOCK_TIMEOUT",
+    "CIRCUIT_BREAKER_COOLDOWN",
+)
+_INT_KEYS = (
+    "SESSION_LIFETIME",
+    "DEFAULT_VALIDITY_TIME",
+    "MAX_VALIDITY_TIME",
+    "CIRCUIT_BREAKER_FAILURES",
+)
+_STR_KEYS = (
+    "BACKEND",
+    "MERCHANT_CODE",
+    "SECRET_KEY",
+    "API_URL",
+    "API_VERSION",
+    "CACHE_ALIAS",
+    "CACHE_KEY_PREFIX",
+    "CUSTOMER_TYPE_EXTERNAL",
+    "CUSTOMER_TYPE_2CHECKOUT",
+    "CLIENT_IP_FUNCTION",
+    "UNAVAILABLE_TEMPLATE",
+)
+_OPTIONAL_STR_KEYS = (
+    "WSDL",
+    "WSDL_CACHE_PATH",
+    "DEFAULT_LANGUAGE",
+    "REST_CUSTOMER_TYPE_PARAM",
+    "CUSTOMER_REFERENCE_FUNCTION",
+    "NO_CUSTOMER_TEMPLATE",
+    "RATE_LIMIT",
+)
+_STR_TUPLE_KEYS = ("SESSION_ERROR_CODES", "ALLOWED_SSO_HOSTS")
+_BOOL_KEYS = ("SEND_CLIENT_IP",)
+
+HASH_ALGORITHMS = ("sha256", "sha3-256", "md5")
+
+
+@dataclasses.dataclass(frozen=True)
+class SSOConfig:
+    """The validated, immutable ``TWOCHECKOUT_SSO`` settings (field names are the keys, lowercased)."""
+
+    backend: str
+    merchant_code: str
+    secret_key: str = dataclasses.field(repr=False)
+    api_url: str
+    api_version: str
+    hash_algorithm: str
+    timeout: float
+    connect_timeout: float
+    wsdl: str | None
+    wsdl_cache_path: str | None
+    cache_alias: str
+    cache_key_prefix: str
+    session_lifetime: int
+    login_lock_timeout: float
+    session_error_codes: tuple[str, ...]
+    default_validity_time: int
+    max_validity_time: int
+    default_language: str | None
+    customer_type_external: str
+    customer_type_2checkout: str
+    rest_customer_type_param: str | None
+    allowed_sso_hosts: tuple[str, ...]
+    circuit_breaker_failures: int
+    circuit_breaker_cooldown: float
+    customer_reference_function: str | None
+    client_ip_function: str
+    send_client_ip: bool
+    no_customer_template: str | None
+    unavailable_template: str
+    rate_limit: str | None
+
+    def endpoint(self, protocol: str) -> str:
+        """The URL of ``protocol`` ("soap", "rpc" or "rest"), with a trailing slash."""
+        return f"{self.api_url.rstrip('/')}/{protocol}/{self.api_version}/"
+
+    @property
+    def wsdl_location(self) -> str:
+        """Where the SOAP backend reads its WSDL from."""
+        return self.wsdl or self.endpoint("soap") + "?wsdl"
+
+
+def raw_settings() -> dict[str, Any]:
+    """The project's ``TWOCHECKOUT_SSO`` dict, read now (an empty dict when unset)."""
+    value = getattr(settings, SETTING_NAME, None)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(f"{SETTING_NAME} must be a dict, not {type(value).__name__}.")
+    return dict(value)
+
+
+def _check_types(values: Mapping[str, Any]) -> None:
+    def fail(key: str, expected: str) -> None:
+        raise ConfigurationError(
+            f"{SETTING_NAME}[{key!r}] must be {expected}, not {type(values[key]).__name__}."
+        )
+
+    for key in _NUMBER_KEYS:
+        value = values[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            fail(key, "a positive number")
+    for key in _INT_KEYS:
+        value = values[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            fail(key, "a non-negative integer")
+    for key in _STR_KEYS:
+        if not isinstance(values[key], str):
+            fail(key, "a string")
+    for key in _OPTIONAL_STR_KEYS:
+        if values[key] is not None and not isinstance(values[key], str):
+            fail(key, "a string or None")
+    for key in _STR_TUPLE_KEYS:
+        value = values[key]
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            fail(key, "a list of strings")
+        if not all(isinstance(item, str) for item in value):
+            fail(key, "a list of strings")
+    for key in _BOOL_KEYS:
+        if not isinstance(values[key], bool):
+            fail(key, "True or False")
+
+
+def _check_values(values: Mapping[str, Any]) -> None:
+    if values["HASH_ALGORITHM"] not in HASH_ALGORITHMS:
+        raise ConfigurationError(
+            f"{SETTING_NAME}['HASH_ALGORITHM'] must be one of {', '.join(HASH_ALGORITHMS)}."
+        )
+    parts = urlsplit(values["API_URL"])
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"{SETTING_NAME}['API_URL'] must be an absolute http(s) URL.")
+    if values["DEFAULT_VALIDITY_TIME"] < 1:
+        raise ConfigurationError(f"{SETTING_NAME}['DEFAULT_VALIDITY_TIME'] must be at least 1.")
+    if values["DEFAULT_VALIDITY_TIME"] > values["MAX_VALIDITY_TIME"]:
+        raise ConfigurationError(
+            f"{SETTING_NAME}['DEFAULT_VALIDITY_TIME'] exceeds MAX_VALIDITY_TIME."
+        )
+    if values["SESSION_LIFETIME"] < 1:
+        raise ConfigurationError(f"{SETTING_NAME}['SESSION_LIFETIME'] must be at least 1.")
+
+
+def merged_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """DEFAULTS, then the project's setting, then ``overrides``; unknown keys are an error."""
+    project = raw_settings()
+    extra = dict(overrides or {})
+    unknown = sorted((set(project) | set(extra)) - set(DEFAULTS))
+    if unknown:
+        raise ConfigurationError(
+            f"Unknown {SETTING_NAME} key(s): {', '.join(unknown)}. "
+            f"Known keys: {', '.join(sorted(DEFAULTS))}."
+        )
+    return {**DEFAULTS, **project, **extra}
+
+
+def build_config(values: Mapping[str, Any]) -> SSOConfig:
+    """Validate a full set of keys (see :func:`merged_settings`) into an :class:`SSOConfig`."""
+    _check_types(values)
+    _check_values(values)
+    fields: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in _STR_TUPLE_KEYS:
+            value = tuple(value)
+        elif key in _NUMBER_KEYS:
+            value = float(value)
+        fields[key.lower()] = value
+    return SSOConfig(**fields)
+
+
+def get_config(**overrides: Any) -> SSOConfig:
+    """The current settings, read now, validated, with ``overrides`` applied on top."""
+    return build_config(merged_settings(overrides))
