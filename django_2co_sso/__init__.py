@@ -1,4 +1,4 @@
-"""django-2co-sso: single sign-on from Django into 2Checkout myAccount, carts and the Channel Manager.
+"""django-2co-sso: single sign-on from Django into 2Checkout myAccount, carts and partners.
 
 The public entry point of the API client is :func:`get_backend`::
 

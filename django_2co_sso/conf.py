@@ -90,6 +90,13 @@ DEFAULTS: dict[str, Any] = {
     "UNAVAILABLE_TEMPLATE": "django_2co_sso/unavailable.html",
     # Links one user may mint, as "COUNT/PERIOD" with PERIOD s, m, h or d; None = no limit.
     "RATE_LIMIT": "30/m",
+    # Dotted path to a callable(request, subscription_reference) -> bool saying whether the
+    # subscription belongs to the shopper; None = look it up in the Subscription model.
+    "SUBSCRIPTION_OWNER_FUNCTION": None,
+    # Channel Manager page that partner links open (access_page of getPartnerSingleSignOn).
+    "PARTNER_PANEL_URL": "https://secure.2checkout.com/cpanel/",
+    # Seconds links minted by staff (admin action, twocheckout_sso_link) stay valid.
+    "STAFF_LINK_VALIDITY_TIME": 120,
 }
 
 _NUMBER_KEYS = (
@@ -103,6 +110,7 @@ _INT_KEYS = (
     "DEFAULT_VALIDITY_TIME",
     "MAX_VALIDITY_TIME",
     "CIRCUIT_BREAKER_FAILURES",
+    "STAFF_LINK_VALIDITY_TIME",
 )
 _STR_KEYS = (
     "BACKEND",
@@ -116,6 +124,7 @@ _STR_KEYS = (
     "CUSTOMER_TYPE_2CHECKOUT",
     "CLIENT_IP_FUNCTION",
     "UNAVAILABLE_TEMPLATE",
+    "PARTNER_PANEL_URL",
 )
 _OPTIONAL_STR_KEYS = (
     "WSDL",
@@ -125,6 +134,7 @@ _OPTIONAL_STR_KEYS = (
     "CUSTOMER_REFERENCE_FUNCTION",
     "NO_CUSTOMER_TEMPLATE",
     "RATE_LIMIT",
+    "SUBSCRIPTION_OWNER_FUNCTION",
 )
 _STR_TUPLE_KEYS = ("SESSION_ERROR_CODES", "ALLOWED_SSO_HOSTS")
 _BOOL_KEYS = ("SEND_CLIENT_IP",)
@@ -134,7 +144,7 @@ HASH_ALGORITHMS = ("sha256", "sha3-256", "md5")
 
 @dataclasses.dataclass(frozen=True)
 class SSOConfig:
-    """The validated, immutable ``TWOCHECKOUT_SSO`` settings (field names are the keys, lowercased)."""
+    """The validated, immutable ``TWOCHECKOUT_SSO`` (field names are the keys, lowercased)."""
 
     backend: str
     merchant_code: str
@@ -166,6 +176,9 @@ class SSOConfig:
     no_customer_template: str | None
     unavailable_template: str
     rate_limit: str | None
+    subscription_owner_function: str | None
+    partner_panel_url: str
+    staff_link_validity_time: int
 
     def endpoint(self, protocol: str) -> str:
         """The URL of ``protocol`` ("soap", "rpc" or "rest"), with a trailing slash."""

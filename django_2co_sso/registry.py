@@ -39,7 +39,9 @@ def load_backend_class(path: str) -> type[BaseBackend]:
     try:
         backend_class = import_string(path)
     except ImportError as error:
-        raise ConfigurationError(f"TWOCHECKOUT_SSO['BACKEND'] {path!r} cannot be imported: {error}") from None
+        raise ConfigurationError(
+            f"TWOCHECKOUT_SSO['BACKEND'] {path!r} cannot be imported: {error}"
+        ) from None
     if not (isinstance(backend_class, type) and issubclass(backend_class, BaseBackend)):
         raise ConfigurationError(
             f"TWOCHECKOUT_SSO['BACKEND'] {path!r} is not a django_2co_sso backend class."

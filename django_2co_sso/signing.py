@@ -24,10 +24,7 @@ _DIGESTS: dict[str, Callable[..., Any]] = {
 
 def signed_string(merchant_code: str, date: str) -> str:
     """``len(code) + code + len(date) + date``, lengths counted in UTF-8 bytes."""
-    return (
-        f"{len(merchant_code.encode('utf-8'))}{merchant_code}"
-        f"{len(date.encode('utf-8'))}{date}"
-    )
+    return f"{len(merchant_code.encode('utf-8'))}{merchant_code}{len(date.encode('utf-8'))}{date}"
 
 
 def login_hash(merchant_code: str, date: str, secret_key: str, algorithm: str) -> str:

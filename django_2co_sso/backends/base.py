@@ -11,7 +11,8 @@ everything that does not depend on the wire protocol:
 :class:`SessionBackend` adds what SOAP and JSON-RPC share: the HMAC login, the sessionID
 kept in the Django cache, and one re-login plus one repeat when the session expired.
 
-Subclasses implement the ``_*_sso`` hooks (and, for session backends, :meth:`SessionBackend._invoke`).
+Subclasses implement the ``_*_sso`` hooks (and, for session backends,
+:meth:`SessionBackend._invoke`).
 Backends know nothing of models, views or requests: they work without a database.
 """
 
@@ -196,9 +197,7 @@ class BaseBackend(abc.ABC):
             )
         kind = v.validate_reference_type(reference_type)
         request = CustomerSSO(
-            customer_reference=v.validate_reference(
-                customer_reference, field="customer_reference"
-            ),
+            customer_reference=v.validate_reference(customer_reference, field="customer_reference"),
             reference_type=kind,
             customer_type=self._customer_type(kind),
             page=page,
@@ -224,9 +223,7 @@ class BaseBackend(abc.ABC):
         """
         kind = v.validate_reference_type(reference_type)
         request = CartSSO(
-            customer_reference=v.validate_reference(
-                customer_reference, field="customer_reference"
-            ),
+            customer_reference=v.validate_reference(customer_reference, field="customer_reference"),
             reference_type=kind,
             customer_type=self._customer_type(kind),
             cart_url=v.validate_allowed_url(

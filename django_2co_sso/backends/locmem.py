@@ -88,8 +88,10 @@ class LocmemBackend(BaseBackend):
         self._record("getSingleSignOnInCart", request)
         token = _token(request)
         with _lock:
-            key = "CustomerReference" if request.reference_type == "2checkout" else (
-                "ExternalCustomerReference"
+            key = (
+                "CustomerReference"
+                if request.reference_type == "2checkout"
+                else ("ExternalCustomerReference")
             )
             _tokens[token] = {key: request.customer_reference}
         separator = "&" if "?" in request.cart_url else "?"
@@ -105,7 +107,11 @@ class LocmemBackend(BaseBackend):
         with _lock:
             customer = _tokens.get(token)
         if customer is None:
-            raise APIError("Unknown SSO token.", code="INVALID_TOKEN", method="getCustomerInformationBySSOToken")
+            raise APIError(
+                "Unknown SSO token.",
+                code="INVALID_TOKEN",
+                method="getCustomerInformationBySSOToken",
+            )
         return dict(customer)
 
     def _check_credentials(self) -> None:
