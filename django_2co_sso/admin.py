@@ -1,0 +1,231 @@
+"""Admin for customers, subscriptions, partners and the read-only SSO audit log.
+
+The Partner admin has the action "Generate SSO links": for every active user of the
+selected partners it mints a single-use Channel Manager link (``PARTNER_PANEL_URL``,
+valid ``STAFF_LINK_VALIDITY_TIME`` seconds, not bound to an IP) and shows them on an
+intermediate page with their expiry time. Links are never stored or logged; each attempt is
+audited. Only users with the ``django_2co_sso.generate_partner_sso`` permission may run it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .conf import get_config
+from .exceptions import APIError, InvalidInputError, TwoCheckoutError, UpstreamError
+from .models import CustomerLink, Partner, PartnerUser, SSOAuditLog, Subscription
+
+PARTNER_SSO_PERMISSION = "django_2co_sso.generate_partner_sso"
+PARTNER_LINKS_TEMPLATE = "admin/django_2co_sso/partner/sso_links.html"
+
+if TYPE_CHECKING:
+    _CustomerLinkAdmin = admin.ModelAdmin[CustomerLink]
+    _SubscriptionAdmin = admin.ModelAdmin[Subscription]
+    _PartnerAdmin = admin.ModelAdmin[Partner]
+    _AuditLogAdmin = admin.ModelAdmin[SSOAuditLog]
+    _SubscriptionInline = admin.TabularInline[Subscription, CustomerLink]
+    _PartnerUserInline = admin.TabularInline[PartnerUser, Partner]
+else:  # the admin classes are not subscriptable at run time
+    _CustomerLinkAdmin = _SubscriptionAdmin = _PartnerAdmin = _AuditLogAdmin = admin.ModelAdmin
+    _SubscriptionInline = _PartnerUserInline = admin.TabularInline
+
+#: Explanations of getPartnerSingleSignOn's documented error codes, shown to staff.
+PARTNER_ERROR_MESSAGES: dict[str, Any] = {
+    "INVALID_EMAIL": _("2Checkout rejected the e-mail address."),
+    "INVALID_PARTNER": _("2Checkout does not know this partner code."),
+    "INVALID_USER": _("2Checkout does not know this user for this partner."),
+    "INVALID_URL": _("2Checkout rejected the partner panel URL (PARTNER_PANEL_URL)."),
+    "INVALID_VALIDITY_TIME": _("2Checkout rejected the validity time."),
+    "INTERNAL_ERROR": _("2Checkout had an internal error."),
+}
+
+
+class SubscriptionInline(_SubscriptionInline):
+    model = Subscription
+    extra = 0
+    fields = ("reference", "display_name", "product_code", "status")
+
+
+@admin.register(CustomerLink)
+class CustomerLinkAdmin(_CustomerLinkAdmin):
+    list_display = ("user", "external_reference", "twocheckout_reference", "created_at")
+    search_fields = (
+        "user__username",
+        "user__email",
+        "external_reference",
+        "twocheckout_reference",
+        "subscriptions__reference",
+    )
+    raw_id_fields = ("user",)
+    readonly_fields = ("created_at", "updated_at")
+    list_select_related = ("user",)
+    inlines = (SubscriptionInline,)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(_SubscriptionAdmin):
+    list_display = ("reference", "display_name", "customer", "status", "updated_at")
+    list_filter = ("status",)
+    search_fields = (
+        "reference",
+        "display_name",
+        "product_code",
+        "customer__user__username",
+        "customer__user__email",
+        "customer__external_reference",
+        "customer__twocheckout_reference",
+    )
+    raw_id_fields = ("customer",)
+    readonly_fields = ("created_at", "updated_at")
+    list_select_related = ("customer__user",)
+
+
+class PartnerUserInline(_PartnerUserInline):
+    model = PartnerUser
+    extra = 1
+    fields = ("email", "name", "is_active")
+
+
+@admin.register(Partner)
+class PartnerAdmin(_PartnerAdmin):
+    list_display = ("code", "name", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("code", "name", "users__email")
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (PartnerUserInline,)
+    actions = ("generate_sso_links",)
+
+    @admin.action(description=_("Generate SSO links for the partners' users"))
+    def generate_sso_links(
+        self, request: HttpRequest, queryset: QuerySet[Partner]
+    ) -> HttpResponse | None:
+        """Mint one link per active partner user and show them on an intermediate page."""
+        if not request.user.has_perm(PARTNER_SSO_PERMISSION):
+            self.message_user(
+                request,
+                gettext("You do not have permission to generate partner SSO links."),
+                messages.ERROR,
+            )
+            return None
+        config = get_config()
+        context = services.staff_context(
+            request.user,  # type: ignore[arg-type]
+            request=request,
+            client_ip=services.client_ip(request, config),
+        )
+        rows: list[dict[str, Any]] = []
+        for partner in queryset.order_by("name").prefetch_related("users"):
+            if not partner.is_active:
+                self.message_user(
+                    request,
+                    gettext("%(partner)s is inactive: no links generated.")
+                    % {"partner": partner},
+                    messages.WARNING,
+                )
+                continue
+            users = [user for user in partner.users.all() if user.is_active]
+            if not users:
+                self.message_user(
+                    request,
+                    gettext("%(partner)s has no active users.") % {"partner": partner},
+                    messages.WARNING,
+                )
+            for partner_user in users:
+                issued_at = timezone.now()
+                try:
+                    url = services.partner_link(context, partner.code, partner_user.email)
+                except Exception as error:  # audited and logged by services
+                    self.message_user(
+                        request,
+                        gettext("No link for %(email)s at %(partner)s: %(reason)s")
+                        % {
+                            "email": partner_user.email,
+                            "partner": partner,
+                            "reason": _partner_error_text(error),
+                        },
+                        messages.ERROR,
+                    )
+                    continue
+                rows.append(
+                    {
+                        "partner": partner,
+                        "user": partner_user,
+                        "url": url,
+                        "expires_at": issued_at
+                        + datetime.timedelta(seconds=config.staff_link_validity_time),
+                    }
+                )
+        response = TemplateResponse(
+            request,
+            PARTNER_LINKS_TEMPLATE,
+            {
+                **self.admin_site.each_context(request),
+                "title": gettext("Partner SSO links"),
+                "opts": self.model._meta,
+                "rows": rows,
+                "validity_time": config.staff_link_validity_time,
+            },
+        )
+        add_never_cache_headers(response)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+
+def _partner_error_text(error: BaseException) -> str:
+    """A short, secret-free explanation of why a partner link could not be made."""
+    if isinstance(error, APIError):
+        known = PARTNER_ERROR_MESSAGES.get(error.code)
+        text = str(known) if known else gettext("2Checkout refused the request.")
+        return f"{text} ({error.code})"
+    if isinstance(error, UpstreamError):
+        return gettext("2Checkout is unavailable, try again later (%(code)s).") % {
+            "code": error.code
+        }
+    if isinstance(error, InvalidInputError):
+        return gettext("invalid %(field)s (%(code)s).") % {
+            "field": error.field,
+            "code": error.code,
+        }
+    if isinstance(error, TwoCheckoutError):
+        return error.code
+    return gettext("unexpected error, see the server log.")
+
+
+@admin.register(SSOAuditLog)
+class SSOAuditLogAdmin(_AuditLogAdmin):
+    """Read-only: rows are written by the SSO views, the admin action and the commands."""
+
+    list_display = (
+        "created_at",
+        "kind",
+        "outcome",
+        "user",
+        "target_reference",
+        "page",
+        "client_ip",
+        "duration_ms",
+    )
+    list_filter = ("kind", "outcome", "created_at")
+    search_fields = ("target_reference", "detail", "user__username", "user__email")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,440 @@
+"""The one place that mints SSO links for the Django integration.
+
+Views, the admin action and the management commands all come here. This module:
+
+* finds the shopper's 2Checkout customer (:func:`resolve_customer`) and checks that a
+  subscription belongs to them (:func:`owns_subscription`);
+* works out the shopper's IP and language (:func:`context_for_request`);
+* calls the API client through :func:`django_2co_sso.get_backend` only;
+* writes one :class:`~django_2co_sso.models.SSOAuditLog` row per attempt (never the URL),
+  sends :data:`~django_2co_sso.signals.sso_link_issued` or
+  :data:`~django_2co_sso.signals.sso_link_failed`, and logs failures: exactly one
+  warning for an upstream failure, one error for a disallowed redirect or an unexpected
+  exception, nothing above INFO for rejected input.
+
+Errors are re-raised to the caller, which decides how to present them.
+
+Subscription ownership
+----------------------
+A subscription belongs to the shopper when ``TWOCHECKOUT_SSO["SUBSCRIPTION_OWNER_FUNCTION"]``
+(a dotted path to ``callable(request, subscription_reference) -> bool``) says so, or, when
+that key is None, when a :class:`~django_2co_sso.models.Subscription` row with that
+reference exists whose customer has the shopper's customer reference (as resolved by
+``CUSTOMER_REFERENCE_FUNCTION`` or :class:`~django_2co_sso.models.CustomerLink`). So a
+project that resolves customers with its own function either mirrors subscriptions in the
+Subscription model (with CustomerLink rows carrying the same references) or names its own
+ownership function. Anything else fails closed: the subscription is treated as not found.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import HttpRequest
+from django.utils.module_loading import import_string
+from django.utils.translation import get_language
+
+from . import get_backend, validation
+from .conf import SSOConfig, get_config
+from .exceptions import (
+    ConfigurationError,
+    DisallowedRedirectError,
+    InvalidInputError,
+    TwoCheckoutError,
+    UpstreamError,
+)
+from .models import CustomerLink, CustomerReference, LinkKind, SSOAuditLog, Subscription
+from .signals import sso_link_failed, sso_link_issued
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    from .backends.base import BaseBackend
+
+__all__ = [
+    "LinkContext",
+    "cart_link",
+    "context_for_request",
+    "current_language",
+    "customer_link",
+    "owns_subscription",
+    "partner_link",
+    "resolve_customer",
+    "staff_context",
+    "subscription_link",
+]
+
+logger = logging.getLogger("django_2co_sso")
+
+#: Outcome recorded for an exception that is not a TwoCheckoutError (a bug somewhere).
+INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkContext:
+    """Who asks for a link, from where, and in which language.
+
+    ``client_ip`` is the requester's valid IP address or ``""``; it is recorded in the
+    audit log, and sent to 2Checkout as ``validationIp`` only when ``send_ip`` is true.
+    """
+
+    user: AbstractBaseUser | None
+    request: HttpRequest | None = None
+    client_ip: str = ""
+    send_ip: bool = False
+    language: str | None = None
+
+    @property
+    def validation_ip(self) -> str | None:
+        """The IP to bind the link to, or None to send none."""
+        return self.client_ip if self.send_ip and self.client_ip else None
+
+
+def _user_or_none(user: AbstractBaseUser | AnonymousUser | None) -> AbstractBaseUser | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return user  # type: ignore[return-value]
+
+
+def current_language() -> str | None:
+    """The active language reduced to ISO 639-1 (``"en-us"`` -> ``"en"``), or None."""
+    language = get_language()
+    if not language:
+        return None
+    code = language.replace("_", "-").split("-", 1)[0].lower()
+    return code if code in validation.ISO_639_1 else None
+
+
+def client_ip(request: HttpRequest, config: SSOConfig) -> str:
+    """The requester's IP from ``CLIENT_IP_FUNCTION``, canonical, or ``""``.
+
+    A value that is not an IP address is logged as a warning (a proxy misconfiguration)
+    and replaced by ``""``: the link is then not bound to an IP.
+    """
+    function = _import_callable(config.client_ip_function, "CLIENT_IP_FUNCTION")
+    raw = function(request)
+    try:
+        return validation.validate_ip(raw)
+    except InvalidInputError:
+        logger.warning(
+            "2checkout SSO: CLIENT_IP_FUNCTION returned something that is not an IP address "
+            "(check the proxy setup); the link is sent without validationIp"
+        )
+        return ""
+
+
+def context_for_request(request: HttpRequest) -> LinkContext:
+    """The :class:`LinkContext` of a shopper's (or staff member's) request, read now."""
+    config = get_config()
+    return LinkContext(
+        user=_user_or_none(getattr(request, "user", None)),
+        request=request,
+        client_ip=client_ip(request, config),
+        send_ip=config.send_client_ip,
+        language=current_language(),
+    )
+
+
+def staff_context(
+    user: AbstractBaseUser | None = None,
+    *,
+    request: HttpRequest | None = None,
+    client_ip: str = "",
+) -> LinkContext:
+    """A :class:`LinkContext` for links minted by staff: never bound to the staff's IP."""
+    return LinkContext(user=_user_or_none(user), request=request, client_ip=client_ip)
+
+
+def _import_callable(path: str, key: str) -> Callable[..., Any]:
+    try:
+        function = import_string(path)
+    except ImportError as error:
+        raise ConfigurationError(
+            f"TWOCHECKOUT_SSO[{key!r}] {path!r} cannot be imported: {error}"
+        ) from None
+    if not callable(function):
+        raise ConfigurationError(f"TWOCHECKOUT_SSO[{key!r}] {path!r} is not callable.")
+    return function  # type: ignore[no-any-return]
+
+
+def resolve_customer(request: HttpRequest) -> CustomerReference | None:
+    """The 2Checkout customer of ``request.user``, or None when there is none.
+
+    Uses ``CUSTOMER_REFERENCE_FUNCTION`` when set (its result must be None or a
+    ``(reference, "external"|"2checkout")`` pair), else the user's
+    :class:`~django_2co_sso.models.CustomerLink`.
+    """
+    config = get_config()
+    if config.customer_reference_function:
+        function = _import_callable(
+            config.customer_reference_function, "CUSTOMER_REFERENCE_FUNCTION"
+        )
+        result = function(request)
+        if result is None:
+            return None
+        try:
+            reference, reference_type = result
+        except (TypeError, ValueError):
+            reference, reference_type = None, None
+        if (
+            not isinstance(reference, str)
+            or not reference
+            or reference_type not in validation.REFERENCE_TYPES
+        ):
+            raise ConfigurationError(
+                "TWOCHECKOUT_SSO['CUSTOMER_REFERENCE_FUNCTION'] must return None or a "
+                '(reference, "external"|"2checkout") pair.'
+            )
+        return CustomerReference(reference, reference_type)
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        link = CustomerLink.objects.get(user=user)
+    except ObjectDoesNotExist:
+        return None
+    return link.customer_reference()
+
+
+def owns_subscription(
+    request: HttpRequest, reference: str, customer: CustomerReference | None
+) -> bool:
+    """Whether subscription ``reference`` belongs to the shopper (see the module docstring)."""
+    config = get_config()
+    if config.subscription_owner_function:
+        function = _import_callable(
+            config.subscription_owner_function, "SUBSCRIPTION_OWNER_FUNCTION"
+        )
+        return bool(function(request, reference))
+    if customer is None:
+        return False
+    field = (
+        "customer__external_reference"
+        if customer.reference_type == "external"
+        else "customer__twocheckout_reference"
+    )
+    return Subscription.objects.filter(reference=reference, **{field: customer.reference}).exists()
+
+
+def _issue(
+    context: LinkContext,
+    *,
+    kind: LinkKind,
+    reference: str,
+    page: str | None,
+    mint: Callable[[BaseBackend], str],
+    detail: str = "",
+) -> str:
+    """Mint one link with ``mint(backend)``: audit, signal and log, then return or re-raise."""
+    started = time.perf_counter()
+    error: BaseException | None = None
+    try:
+        url = mint(get_backend())
+    except TwoCheckoutError as raised:
+        error = raised
+        outcome = raised.code
+        raise
+    except Exception as raised:
+        error = raised
+        outcome = INTERNAL_ERROR
+        raise
+    else:
+        outcome = SSOAuditLog.OUTCOME_OK
+    finally:
+        duration_ms = round((time.perf_counter() - started) * 1000)
+        SSOAuditLog.objects.create(
+            user=context.user,
+            kind=kind,
+            target_reference=str(reference)[: validation.MAX_REFERENCE_LENGTH],
+            page=page or "",
+            detail=detail[:254],
+            client_ip=context.client_ip or None,
+            outcome=str(outcome)[:64],
+            duration_ms=duration_ms,
+        )
+        if error is not None:
+            _log_failure(error, kind=kind, page=page, context=context)
+            sso_link_failed.send(
+                sender=kind,
+                user=context.user,
+                kind=kind.value,
+                reference=reference,
+                page=page,
+                error=error,
+                request=context.request,
+            )
+    sso_link_issued.send(
+        sender=kind,
+        user=context.user,
+        kind=kind.value,
+        reference=reference,
+        page=page,
+        request=context.request,
+    )
+    return url
+
+
+def _log_failure(
+    error: BaseException, *, kind: LinkKind, page: str | None, context: LinkContext
+) -> None:
+    user_id = getattr(context.user, "pk", None)
+    if isinstance(error, UpstreamError):
+        logger.warning(
+            "2checkout SSO link failed: kind=%s page=%s code=%s user=%s error=%s",
+            kind.value,
+            page or "-",
+            error.code,
+            user_id,
+            type(error).__name__,
+        )
+    elif isinstance(error, DisallowedRedirectError):
+        logger.error(
+            "2checkout SSO link refused, redirect host not allowed: kind=%s page=%s host=%r "
+            "user=%s",
+            kind.value,
+            page or "-",
+            error.host[:100],
+            user_id,
+        )
+    elif isinstance(error, InvalidInputError):
+        logger.info(
+            "2checkout SSO link rejected before any call: kind=%s code=%s field=%s user=%s",
+            kind.value,
+            error.code,
+            error.field,
+            user_id,
+        )
+    elif isinstance(error, TwoCheckoutError):
+        logger.error(
+            "2checkout SSO link failed: kind=%s code=%s user=%s: %s",
+            kind.value,
+            error.code,
+            user_id,
+            error.message,
+        )
+    else:
+        logger.error(
+            "2checkout SSO link failed unexpectedly: kind=%s user=%s error=%s",
+            kind.value,
+            user_id,
+            type(error).__name__,
+            exc_info=error,
+        )
+
+
+def subscription_link(
+    context: LinkContext,
+    reference: str,
+    *,
+    page: str | None = None,
+    validity_time: int | None = None,
+) -> str:
+    """A myAccount URL for subscription ``reference`` (ownership is the caller's job)."""
+    return _issue(
+        context,
+        kind=LinkKind.SUBSCRIPTION,
+        reference=reference,
+        page=page,
+        mint=lambda backend: backend.subscription_sso_url(
+            reference,
+            page=page,
+            language=context.language,
+            validity_time=validity_time,
+            validation_ip=context.validation_ip,
+        ),
+    )
+
+
+def customer_link(
+    context: LinkContext,
+    customer: CustomerReference,
+    *,
+    page: str | None = None,
+    subscription_reference: str | None = None,
+    validity_time: int | None = None,
+) -> str:
+    """A myAccount URL for ``customer``; ``my_subscription`` needs ``subscription_reference``."""
+    return _issue(
+        context,
+        kind=LinkKind.CUSTOMER,
+        reference=customer.reference,
+        page=page,
+        detail=subscription_reference or "",
+        mint=lambda backend: backend.customer_sso_url(
+            customer.reference,
+            reference_type=customer.reference_type,
+            page=page,
+            subscription_reference=subscription_reference,
+            language=context.language,
+            validity_time=validity_time,
+            validation_ip=context.validation_ip,
+        ),
+    )
+
+
+def _url_without_query(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return f"{parts.netloc}{parts.path}"
+
+
+def cart_link(
+    context: LinkContext,
+    customer: CustomerReference,
+    cart_url: str,
+    *,
+    validity_time: int | None = None,
+) -> str:
+    """A pre-filled cart URL for ``customer``; ``cart_url`` must be https on an allowed host."""
+    return _issue(
+        context,
+        kind=LinkKind.CART,
+        reference=customer.reference,
+        page=None,
+        detail=_url_without_query(cart_url),
+        mint=lambda backend: backend.cart_sso_url(
+            customer.reference,
+            cart_url=cart_url,
+            reference_type=customer.reference_type,
+            validity_time=validity_time,
+            validation_ip=context.validation_ip,
+        ),
+    )
+
+
+def partner_link(
+    context: LinkContext,
+    partner_code: str,
+    email: str,
+    *,
+    validity_time: int | None = None,
+) -> str:
+    """A single-use Channel Manager URL opening ``PARTNER_PANEL_URL`` for a partner user.
+
+    ``validity_time`` defaults to ``STAFF_LINK_VALIDITY_TIME``; the link is not bound to
+    an IP (``validationIp`` is sent empty), since staff may hand it on.
+    """
+    config = get_config()
+    seconds = validity_time if validity_time is not None else config.staff_link_validity_time
+    return _issue(
+        context,
+        kind=LinkKind.PARTNER,
+        reference=partner_code,
+        page=None,
+        detail=email,
+        mint=lambda backend: backend.partner_sso_url(
+            partner_code,
+            email=email,
+            access_page=config.partner_panel_url,
+            validity_time=seconds,
+            validation_ip="",
+        ),
+    )
