@@ -22,7 +22,7 @@ from typing import Any
 import requests
 from lxml import etree
 from zeep import Client, Plugin, Settings, xsd
-from zeep.cache import InMemoryCache, SqliteCache
+from zeep.cache import SqliteCache
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault
 from zeep.exceptions import TransportError as ZeepTransportError
@@ -43,12 +43,21 @@ _clients_lock = threading.Lock()
 
 
 class _EnvelopeFreeTransport(Transport):  # type: ignore[misc]
-    """A zeep transport that never logs envelopes (zeep's own logs them at DEBUG)."""
+    """A zeep transport that never logs envelopes (zeep's own logs them at DEBUG).
+
+    An HTTP error status without a SOAP envelope (a proxy's 503 page) is raised here as
+    :class:`BadResponseError` with its status; zeep would lose the status on parsing.
+    """
 
     def post(self, address: str, message: bytes, headers: dict[str, str]) -> requests.Response:
         response: requests.Response = self.session.post(
             address, data=message, headers=headers, timeout=self.operation_timeout
         )
+        if response.status_code >= 400 and b"Envelope" not in response.content[:1000]:
+            raise BadResponseError(
+                f"2Checkout answered with HTTP {response.status_code}.",
+                status=response.status_code,
+            )
         return response
 
 
@@ -90,10 +99,12 @@ def _zeep_client(config: SSOConfig) -> Client:
         if client is None:
             session = new_session()
             session.headers["Accept"] = "text/xml"
+            # The parsed client is kept for the process below; zeep's cache is only worth
+            # having on disk, where it spares new processes the download.
             cache = (
                 SqliteCache(path=config.wsdl_cache_path, timeout=86400)
                 if config.wsdl_cache_path
-                else InMemoryCache(timeout=86400)
+                else None
             )
             transport = _EnvelopeFreeTransport(
                 cache=cache,
@@ -109,6 +120,8 @@ def _zeep_client(config: SSOConfig) -> Client:
                         settings=Settings(strict=False),
                         plugins=[_MaskedEnvelopeLogger()],
                     )
+                except requests.RequestException:
+                    raise  # mapped to a timeout or connection error by the block around
                 except (ZeepError, etree.LxmlError, OSError) as error:
                     raise BadResponseError(
                         f"The SOAP WSDL could not be loaded: {type(error).__name__}."
@@ -194,10 +207,10 @@ class SoapBackend(SessionBackend):
                 ) from None
             except ZeepValidationError as error:
                 raise BadResponseError(
-                    f"The WSDL's {method} does not accept these parameters: "
-                    f"{type(error).__name__}."
+                    f"The WSDL's {method} does not accept these parameters: {type(error).__name__}."
                 ) from None
-            except (ZeepError, etree.LxmlError) as error:
+            except (ZeepError, etree.LxmlError, AttributeError, ValueError) as error:
+                # zeep raises AttributeError on a body that is not XML at all.
                 raise BadResponseError(
                     f"2Checkout's answer to {method} could not be read: {type(error).__name__}."
                 ) from None

@@ -14,6 +14,7 @@ from lxml import etree
 from django_2co_sso import get_backend
 from django_2co_sso.backends import locmem, soap
 from django_2co_sso.backends.base import BaseBackend
+from django_2co_sso.registry import clear_backends
 from tests.client.wsdl import build_wsdl, soap_fault, soap_response
 
 API = "https://api.2checkout.com"
@@ -46,6 +47,7 @@ def _clean_state() -> Iterator[None]:
         cache.clear()
     locmem.reset()
     soap.clear_clients()
+    clear_backends()
     yield
     locmem.reset()
 

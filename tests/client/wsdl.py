@@ -47,9 +47,7 @@ def build_wsdl() -> str:
     )
     messages, port_ops, binding_ops = [], [], []
     for op, (types, result) in OPERATIONS.items():
-        parts = "".join(
-            f'<part name="a{i}" type="xsd:{kind}"/>' for i, kind in enumerate(types, 1)
-        )
+        parts = "".join(f'<part name="a{i}" type="xsd:{kind}"/>' for i, kind in enumerate(types, 1))
         messages.append(f'<message name="{op}In">{parts}</message>')
         messages.append(f'<message name="{op}Out"><part name="r" type="{result}"/></message>')
         port_ops.append(

@@ -1,0 +1,70 @@
+"""One log line per upstream call, and no secret in any log, even at DEBUG."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import pytest
+
+from django_2co_sso import get_backend
+from django_2co_sso.exceptions import APIError
+from tests.client.conftest import SECRET, RpcServer, SoapServer
+
+URL = "https://secure.2checkout.com/myaccount/?logintoken=" + "a" * 40
+LINE = re.compile(r"protocol=(\w+) method=(\w+) outcome=(\S+) duration_ms=\d+\.\d")
+
+
+def test_one_info_line_per_upstream_call(rpc_server: RpcServer, caplog: Any) -> None:
+    rpc_server.returns("getSingleSignOn", URL)
+    with caplog.at_level(logging.INFO, logger="django_2co_sso"):
+        get_backend().subscription_sso_url("SUB1")
+        get_backend().subscription_sso_url("SUB1")
+    lines = [LINE.search(r.getMessage()) for r in caplog.records if r.name == "django_2co_sso"]
+    assert [m.groups() for m in lines if m] == [
+        ("rpc", "login", "ok"),
+        ("rpc", "getSingleSignOn", "ok"),
+        ("rpc", "getSingleSignOn", "ok"),
+    ]
+
+
+def test_failure_outcome_is_the_error_code(rpc_server: RpcServer, caplog: Any) -> None:
+    rpc_server.fails("getSingleSignOn", 1, "nope", "SUBSCRIPTION_NOT_FOUND")
+    with caplog.at_level(logging.INFO, logger="django_2co_sso"), pytest.raises(APIError):
+        get_backend().subscription_sso_url("SUB1")
+    outcomes = [m.group(3) for r in caplog.records if (m := LINE.search(r.getMessage()))]
+    assert outcomes == ["ok", "SUBSCRIPTION_NOT_FOUND"]
+
+
+def test_soap_debug_logging_everywhere_leaks_nothing(soap_server: SoapServer, caplog: Any) -> None:
+    """Every logger at DEBUG, zeep.transports included: no secret, hash, session or URL."""
+    soap_server.handlers["login"] = lambda params: __import__(
+        "tests.client.wsdl", fromlist=["x"]
+    ).soap_response("login", "SESSION-SECRET-123")
+    soap_server.returns("getSingleSignOn", URL)
+    with caplog.at_level(logging.DEBUG):
+        for name in ("zeep", "zeep.transports", "urllib3", "django_2co_sso"):
+            logging.getLogger(name).setLevel(logging.DEBUG)
+        try:
+            get_backend().subscription_sso_url("SUB1", validation_ip="203.0.113.9")
+        finally:
+            for name in ("zeep", "zeep.transports", "urllib3", "django_2co_sso"):
+                logging.getLogger(name).setLevel(logging.NOTSET)
+    _, (_, _date, digest, _) = soap_server.calls[0]
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "SOAP request getSingleSignOn" in text  # the masked copy is there
+    for secret in (SECRET, digest, "SESSION-SECRET-123", "a" * 40, URL):
+        assert secret not in text
+
+
+def test_rpc_debug_logging_leaks_nothing(rpc_server: RpcServer, caplog: Any) -> None:
+    rpc_server.returns("getSingleSignOn", URL)
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("urllib3").setLevel(logging.DEBUG)
+        get_backend().subscription_sso_url("SUB1")
+        logging.getLogger("urllib3").setLevel(logging.NOTSET)
+    digest = rpc_server.calls[0]["params"][2]
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in (SECRET, digest, "SESSION-1", "a" * 40):
+        assert secret not in text

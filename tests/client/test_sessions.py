@@ -1,0 +1,196 @@
+"""sessionID reuse through the cache, one login for concurrent callers, re-login on expiry."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from django_2co_sso import get_backend
+from django_2co_sso.exceptions import AuthenticationError, SessionExpiredError
+from django_2co_sso.session_store import SessionStore
+from tests.client.conftest import SECRET, RpcServer, SoapServer, use
+
+URL = "https://secure.2checkout.com/myaccount/?logintoken=" + "a" * 40
+
+
+def test_session_is_reused_across_calls(rpc_server: RpcServer) -> None:
+    rpc_server.returns("getSingleSignOn", URL)
+    for _ in range(5):
+        get_backend().subscription_sso_url("SUB1")
+    assert rpc_server.names().count("login") == 1
+    assert [c["params"][0] for c in rpc_server.calls[1:]] == ["SESSION-1"] * 5
+
+
+def test_session_is_shared_through_the_cache_by_another_backend_instance(
+    rpc_server: RpcServer,
+) -> None:
+    rpc_server.returns("getSingleSignOn", URL)
+    get_backend().subscription_sso_url("SUB1")
+    other_process_backend = type(get_backend())(get_backend().config)  # a fresh instance
+    other_process_backend.subscription_sso_url("SUB1")
+    assert rpc_server.names() == ["login", "getSingleSignOn", "getSingleSignOn"]
+
+
+def test_cache_key_never_contains_the_secret(rpc_server: RpcServer) -> None:
+    rpc_server.returns("getSingleSignOn", URL)
+    backend = get_backend()
+    backend.subscription_sso_url("SUB1")
+    assert SECRET not in backend.sessions.key
+    assert cache.get(backend.sessions.key) == "SESSION-1"
+
+
+def test_session_is_stored_for_the_configured_lifetime_only(requests_mock: Any) -> None:
+    with use("rpc", SESSION_LIFETIME=1):
+        server = RpcServer(requests_mock)
+        server.returns("getSingleSignOn", URL)
+        get_backend().subscription_sso_url("SUB1")
+        time.sleep(1.1)
+        get_backend().subscription_sso_url("SUB1")
+    assert server.names().count("login") == 2
+
+
+def test_expired_session_logs_in_again_and_repeats_once(rpc_server: RpcServer) -> None:
+    logins = iter(["SESSION-1", "SESSION-2"])
+    rpc_server.handlers["login"] = lambda params: {"result": next(logins)}
+
+    def sso(params: list[Any]) -> dict[str, Any]:
+        if params[0] == "SESSION-1":
+            return {"error": {"code": 10002, "message": "Session expired"}}
+        return {"result": URL}
+
+    rpc_server.handlers["getSingleSignOn"] = sso
+    assert get_backend().subscription_sso_url("SUB1") == URL
+    assert rpc_server.names() == ["login", "getSingleSignOn", "login", "getSingleSignOn"]
+    assert cache.get(get_backend().sessions.key) == "SESSION-2"
+
+
+@pytest.mark.parametrize("code", ["SESSION_EXPIRED", "INVALID_SESSION", "FORBIDDEN"])
+def test_session_error_codes_from_data_trigger_relogin(rpc_server: RpcServer, code: str) -> None:
+    calls = {"n": 0}
+
+    def sso(params: list[Any]) -> dict[str, Any]:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return {"error": {"code": 1, "message": "nope", "data": {"error_code": code}}}
+        return {"result": URL}
+
+    rpc_server.handlers["getSingleSignOn"] = sso
+    assert get_backend().subscription_sso_url("SUB1") == URL
+    assert rpc_server.names().count("login") == 2
+
+
+def test_retry_is_bounded_to_one(rpc_server: RpcServer) -> None:
+    rpc_server.fails("getSingleSignOn", 10002, "Session expired")
+    with pytest.raises(SessionExpiredError):
+        get_backend().subscription_sso_url("SUB1")
+    assert rpc_server.names() == ["login", "getSingleSignOn", "login", "getSingleSignOn"]
+
+
+def test_soap_fault_session_expired_relogs_in(soap_server: SoapServer) -> None:
+    from tests.client.wsdl import soap_fault, soap_response
+
+    answers = iter([soap_fault("SESSION_EXPIRED", "Session expired"), soap_response("x", URL)])
+    soap_server.handlers["getSingleSignOn"] = lambda params: next(answers)
+    assert get_backend().subscription_sso_url("SUB1") == URL
+    assert soap_server.names() == ["login", "getSingleSignOn", "login", "getSingleSignOn"]
+
+
+def test_partner_retry_repeats_set_partner_in_the_new_session(rpc_server: RpcServer) -> None:
+    logins = iter(["SESSION-1", "SESSION-2"])
+    rpc_server.handlers["login"] = lambda params: {"result": next(logins)}
+    rpc_server.returns("setPartner", True)
+
+    def partner(params: list[Any]) -> dict[str, Any]:
+        if params[0] == "SESSION-1":
+            return {"error": {"code": 10001, "message": "Invalid session"}}
+        return {"result": URL}
+
+    rpc_server.handlers["getPartnerSingleSignOn"] = partner
+    get_backend().partner_sso_url(
+        "P1", email="r@example.com", access_page="https://secure.2checkout.com/cpanel/"
+    )
+    assert [(c["method"], c["params"][0]) for c in rpc_server.calls] == [
+        ("login", "TESTMERCH"),
+        ("setPartner", "SESSION-1"),
+        ("getPartnerSingleSignOn", "SESSION-1"),
+        ("login", "TESTMERCH"),
+        ("setPartner", "SESSION-2"),
+        ("getPartnerSingleSignOn", "SESSION-2"),
+    ]
+
+
+def test_bad_credentials_raise_authentication_error(rpc_server: RpcServer) -> None:
+    rpc_server.fails("login", 10000, "Authentication failed", "AUTHENTICATION_FAILED")
+    with pytest.raises(AuthenticationError) as caught:
+        get_backend().subscription_sso_url("SUB1")
+    assert caught.value.code == "AUTHENTICATION_FAILED"
+    assert caught.value.method == "login"
+    assert rpc_server.names() == ["login"]
+
+
+def test_one_login_for_many_concurrent_callers(requests_mock: Any) -> None:
+    """Twenty threads find no session at once; only one of them logs in."""
+    barrier = threading.Barrier(20)
+    with use("rpc"):
+        server = RpcServer(requests_mock)
+
+        def slow_login(params: list[Any]) -> dict[str, Any]:
+            time.sleep(0.2)  # long enough for every thread to find no session
+            return {"result": "SESSION-1"}
+
+        server.handlers["login"] = slow_login
+        server.returns("getSingleSignOn", URL)
+        backend = get_backend()
+        errors: list[BaseException] = []
+
+        def worker() -> None:
+            barrier.wait()
+            try:
+                backend.subscription_sso_url("SUB1")
+            except BaseException as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=worker) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert server.names().count("login") == 1
+    assert server.names().count("getSingleSignOn") == 20
+
+
+def test_waiter_logs_in_itself_when_the_lock_holder_never_stores_a_session() -> None:
+    store = SessionStore(
+        cache_alias="default",
+        key_prefix="t",
+        merchant_code="M",
+        api_url="u",
+        protocol="rpc",
+        lifetime=60,
+        lock_timeout=0.2,
+    )
+    cache.add(store.lock_key, "someone-else", timeout=60)  # a stuck holder
+    assert store.obtain(lambda: "MINE") == "MINE"
+    assert store.get() == "MINE"
+
+
+def test_discard_keeps_a_newer_session() -> None:
+    store = SessionStore(
+        cache_alias="default",
+        key_prefix="t",
+        merchant_code="M",
+        api_url="u",
+        protocol="rpc",
+        lifetime=60,
+        lock_timeout=1,
+    )
+    store.obtain(lambda: "NEW")
+    store.discard("OLD")
+    assert store.get() == "NEW"
+    store.discard("NEW")
+    assert store.get() is None
