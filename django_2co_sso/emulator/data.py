@@ -1,0 +1,371 @@
+"""The emulator's accounts: customers, subscriptions, partners and partner users.
+
+Seed format (JSON file or the same structure as a Python dict), keys as in 2Checkout's API::
+
+    {
+      "Customers": [
+        {"CustomerReference": "352365983",          # required, 2Checkout's reference
+         "ExternalCustomerReference": "shop-1",     # optional (null/absent = none)
+         "Email": "ada@example.com",                # required
+         "FirstName": "Ada", "LastName": "Lovelace", "Company": "...",
+         "Address1": "...", "City": "...", "CountryCode": "GB",
+         "Language": "en", "Enabled": true, "Trial": false}
+      ],
+      "Subscriptions": [
+        {"SubscriptionReference": "4E2A1B9C70",      # required
+         "CustomerReference": "352365983",          # required, a 2Checkout customer reference
+         "ProductName": "Pro plan", "Status": "ACTIVE"}
+      ],
+      "Partners": [
+        {"Code": "ACMEDIST", "Name": "Acme Distribution", "Active": true,
+         "Users": ["alice@acme-partner.example"]}
+      ]
+    }
+
+Every list is optional. References are unique; an external reference is unique among customers.
+:meth:`Dataset.from_mapping` raises :class:`ValueError` with a clear message for a bad seed.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import threading
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+#: The seed shipped with the package, used when none is given.
+DEFAULT_SEED_RESOURCE = "seed/default.json"
+
+_CUSTOMER_STR_FIELDS = (
+    "FirstName",
+    "LastName",
+    "Company",
+    "Address1",
+    "City",
+    "CountryCode",
+    "Language",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Customer:
+    """A shopper account. ``reference`` is 2Checkout's; ``external_reference`` the merchant's."""
+
+    reference: str
+    email: str
+    external_reference: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    address1: str | None = None
+    city: str | None = None
+    country_code: str | None = None
+    language: str | None = None
+    enabled: bool = True
+    trial: bool = False
+
+    @property
+    def display_name(self) -> str:
+        """``First Last`` when known, else the e-mail address."""
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name or self.email
+
+    def to_api(self) -> dict[str, Any]:
+        """Return the customer as the API returns it (the SOAP ``Customer`` type's fields)."""
+        return {
+            "CustomerReference": self.reference,
+            "ExternalCustomerReference": self.external_reference,
+            "FirstName": self.first_name,
+            "LastName": self.last_name,
+            "Company": self.company,
+            "Email": self.email,
+            "Address1": self.address1,
+            "City": self.city,
+            "CountryCode": self.country_code,
+            "Language": self.language,
+            "Enabled": self.enabled,
+            "Trial": self.trial,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Subscription:
+    """A subscription of one customer (``customer_reference`` is 2Checkout's reference)."""
+
+    reference: str
+    customer_reference: str
+    product_name: str = ""
+    status: str = "ACTIVE"
+
+    def to_api(self) -> dict[str, Any]:
+        """Return the subscription in seed/API key style."""
+        return {
+            "SubscriptionReference": self.reference,
+            "CustomerReference": self.customer_reference,
+            "ProductName": self.product_name,
+            "Status": self.status,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Partner:
+    """A Channel Manager partner and the e-mail addresses of its users."""
+
+    code: str
+    name: str = ""
+    active: bool = True
+    users: tuple[str, ...] = ()
+
+    def has_user(self, email: str) -> bool:
+        """Whether ``email`` (case-insensitive) is a user of this partner."""
+        wanted = email.strip().lower()
+        return any(user.lower() == wanted for user in self.users)
+
+    def to_api(self) -> dict[str, Any]:
+        """Return the partner in seed key style."""
+        return {"Code": self.code, "Name": self.name, "Active": self.active, "Users": [*self.users]}
+
+
+def _opt_str(item: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise ValueError(f"{where}: {key} must be a string")
+    return str(value)
+
+
+def _req_str(item: Mapping[str, Any], key: str, where: str) -> str:
+    value = _opt_str(item, key, where)
+    if not value:
+        raise ValueError(f"{where}: {key} is required")
+    return value
+
+
+def _bool(item: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
+    value = item.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}: {key} must be true or false")
+    return value
+
+
+def _list(seed: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    items = seed.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+        raise ValueError(f"seed: {key} must be a list of objects")
+    return items
+
+
+def customer_from_mapping(item: Mapping[str, Any]) -> Customer:
+    """Build a :class:`Customer` from a seed object (see the module docstring)."""
+    where = f"customer {item.get('CustomerReference')!r}"
+    fields = {
+        name: _opt_str(item, key, where)
+        for name, key in zip(
+            ("first_name", "last_name", "company", "address1", "city", "country_code", "language"),
+            _CUSTOMER_STR_FIELDS,
+            strict=True,
+        )
+    }
+    return Customer(
+        reference=_req_str(item, "CustomerReference", where),
+        email=_req_str(item, "Email", where),
+        external_reference=_opt_str(item, "ExternalCustomerReference", where) or None,
+        enabled=_bool(item, "Enabled", True, where),
+        trial=_bool(item, "Trial", False, where),
+        **fields,
+    )
+
+
+def subscription_from_mapping(item: Mapping[str, Any]) -> Subscription:
+    """Build a :class:`Subscription` from a seed object."""
+    where = f"subscription {item.get('SubscriptionReference')!r}"
+    return Subscription(
+        reference=_req_str(item, "SubscriptionReference", where),
+        customer_reference=_req_str(item, "CustomerReference", where),
+        product_name=_opt_str(item, "ProductName", where) or "",
+        status=_opt_str(item, "Status", where) or "ACTIVE",
+    )
+
+
+def partner_from_mapping(item: Mapping[str, Any]) -> Partner:
+    """Build a :class:`Partner` from a seed object."""
+    where = f"partner {item.get('Code')!r}"
+    users = item.get("Users", [])
+    if not isinstance(users, list) or not all(isinstance(u, str) and u for u in users):
+        raise ValueError(f"{where}: Users must be a list of e-mail addresses")
+    return Partner(
+        code=_req_str(item, "Code", where),
+        name=_opt_str(item, "Name", where) or "",
+        active=_bool(item, "Active", True, where),
+        users=tuple(users),
+    )
+
+
+class Dataset:
+    """The accounts the emulator knows; lookups and additions are thread-safe.
+
+    Build one with :meth:`from_mapping`, :meth:`from_file` or :meth:`default`; add records with
+    :meth:`add_customer`, :meth:`add_subscription` and :meth:`add_partner`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._customers: dict[str, Customer] = {}
+        self._by_external: dict[str, Customer] = {}
+        self._subscriptions: dict[str, Subscription] = {}
+        self._partners: dict[str, Partner] = {}
+
+    # -- construction -----------------------------------------------------------------------
+    @classmethod
+    def from_mapping(cls, seed: Mapping[str, Any]) -> Dataset:
+        """Build a dataset from a seed dict; raise :class:`ValueError` if it is invalid."""
+        if not isinstance(seed, Mapping):
+            raise ValueError("seed: must be a JSON object")
+        unknown = set(seed) - {"Customers", "Subscriptions", "Partners"}
+        if unknown:
+            raise ValueError(f"seed: unknown keys {sorted(unknown)}")
+        dataset = cls()
+        for item in _list(seed, "Customers"):
+            dataset.add_customer(customer_from_mapping(item))
+        for item in _list(seed, "Subscriptions"):
+            dataset.add_subscription(subscription_from_mapping(item))
+        for item in _list(seed, "Partners"):
+            dataset.add_partner(partner_from_mapping(item))
+        return dataset
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Dataset:
+        """Build a dataset from a JSON seed file."""
+        with open(path, encoding="utf-8") as handle:
+            return cls.from_mapping(json.load(handle))
+
+    @classmethod
+    def default(cls) -> Dataset:
+        """Build the dataset of the seed shipped with the package."""
+        return cls.from_mapping(default_seed())
+
+    def copy(self) -> Dataset:
+        """Return an independent copy (records are immutable, so a shallow copy suffices)."""
+        other = Dataset()
+        with self._lock:
+            other._customers = dict(self._customers)
+            other._by_external = dict(self._by_external)
+            other._subscriptions = dict(self._subscriptions)
+            other._partners = dict(self._partners)
+        return other
+
+    def to_mapping(self) -> dict[str, Any]:
+        """Return the dataset in seed format (round-trips through :meth:`from_mapping`)."""
+        with self._lock:
+            return {
+                "Customers": [c.to_api() for c in self._customers.values()],
+                "Subscriptions": [s.to_api() for s in self._subscriptions.values()],
+                "Partners": [p.to_api() for p in self._partners.values()],
+            }
+
+    # -- additions -----------------------------------------------------------------------------
+    def add_customer(self, customer: Customer) -> Customer:
+        """Add a customer; raise :class:`ValueError` if either reference is taken."""
+        with self._lock:
+            if customer.reference in self._customers:
+                raise ValueError(f"customer {customer.reference!r} already exists")
+            ext = customer.external_reference
+            if ext is not None and ext in self._by_external:
+                raise ValueError(f"external customer reference {ext!r} already exists")
+            self._customers[customer.reference] = customer
+            if ext is not None:
+                self._by_external[ext] = customer
+        return customer
+
+    def add_subscription(self, subscription: Subscription) -> Subscription:
+        """Add a subscription of an existing customer; raise :class:`ValueError` otherwise."""
+        with self._lock:
+            if subscription.reference in self._subscriptions:
+                raise ValueError(f"subscription {subscription.reference!r} already exists")
+            if subscription.customer_reference not in self._customers:
+                raise ValueError(
+                    f"subscription {subscription.reference!r}: unknown customer "
+                    f"{subscription.customer_reference!r}"
+                )
+            self._subscriptions[subscription.reference] = subscription
+        return subscription
+
+    def add_partner(self, partner: Partner) -> Partner:
+        """Add a partner; raise :class:`ValueError` if the code is taken."""
+        with self._lock:
+            if partner.code in self._partners:
+                raise ValueError(f"partner {partner.code!r} already exists")
+            self._partners[partner.code] = partner
+        return partner
+
+    # -- lookups -------------------------------------------------------------------------------
+    @property
+    def customers(self) -> list[Customer]:
+        """All customers, in insertion order."""
+        with self._lock:
+            return list(self._customers.values())
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        """All subscriptions, in insertion order."""
+        with self._lock:
+            return list(self._subscriptions.values())
+
+    @property
+    def partners(self) -> list[Partner]:
+        """All partners, in insertion order."""
+        with self._lock:
+            return list(self._partners.values())
+
+    def customer(self, reference: str) -> Customer | None:
+        """The customer with 2Checkout reference ``reference``, or None."""
+        with self._lock:
+            return self._customers.get(reference)
+
+    def customer_by_external(self, external_reference: str) -> Customer | None:
+        """The customer with the merchant's reference ``external_reference``, or None."""
+        with self._lock:
+            return self._by_external.get(external_reference)
+
+    def subscription(self, reference: str) -> Subscription | None:
+        """The subscription ``reference``, or None."""
+        with self._lock:
+            return self._subscriptions.get(reference)
+
+    def subscriptions_of(self, customer_reference: str) -> list[Subscription]:
+        """The subscriptions of the customer with 2Checkout reference ``customer_reference``."""
+        with self._lock:
+            return [
+                s
+                for s in self._subscriptions.values()
+                if s.customer_reference == customer_reference
+            ]
+
+    def partner(self, code: str) -> Partner | None:
+        """The partner with ``code``, or None."""
+        with self._lock:
+            return self._partners.get(code)
+
+
+def default_seed() -> dict[str, Any]:
+    """Return a fresh copy of the seed shipped with the package (``seed/default.json``)."""
+    text = resources.files(__package__).joinpath(DEFAULT_SEED_RESOURCE).read_text("utf-8")
+    seed: dict[str, Any] = json.loads(text)
+    return copy.deepcopy(seed)
+
+
+def load_dataset(seed: Dataset | Mapping[str, Any] | str | Path | None) -> Dataset:
+    """Build a dataset from a :class:`Dataset` (copied), a seed dict, a JSON file path, or None
+    (the default seed)."""
+    if seed is None:
+        return Dataset.default()
+    if isinstance(seed, Dataset):
+        return seed.copy()
+    if isinstance(seed, str | Path):
+        return Dataset.from_file(seed)
+    return Dataset.from_mapping(seed)

@@ -1,0 +1,92 @@
+"""pytest fixtures running the 2Checkout emulator (registered as a ``pytest11`` plugin).
+
+* ``twocheckout_emulator_options`` (session): keyword arguments for :class:`~.Emulator`
+  (default ``{}``: merchant ``EMULATOR``, secret ``emulator-secret-key``, packaged seed).
+  Override it in a ``conftest.py`` to change the merchant or the seed.
+* ``twocheckout_emulator_server`` (session): the emulator, started on a free 127.0.0.1 port in
+  a background thread, stopped at the end of the session. Needs no Django.
+* ``twocheckout_emulator`` (function): resets the emulator, clears the Django cache (default and
+  ``TWOCHECKOUT_SSO["CACHE_ALIAS"]``) before and after the test, and within
+  ``override_settings`` points ``TWOCHECKOUT_SSO`` at the emulator: ``API_URL`` = its base URL,
+  ``MERCHANT_CODE``/``SECRET_KEY`` = its own, ``"127.0.0.1"`` appended to ``ALLOWED_SSO_HOSTS``
+  (default ``(".2checkout.com", ".avangate.com")``). Other keys (``BACKEND`` included) are kept.
+  Yields the :class:`~.Emulator`.
+
+Importing this module touches no Django setting and loads no emulator code (fixtures do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+
+DEFAULT_ALLOWED_SSO_HOSTS = (".2checkout.com", ".avangate.com")
+
+
+def sso_settings_for(emulator: Emulator, current: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return a copy of the ``TWOCHECKOUT_SSO`` dict ``current`` pointed at ``emulator``."""
+    settings = dict(current or {})
+    hosts = tuple(settings.get("ALLOWED_SSO_HOSTS", DEFAULT_ALLOWED_SSO_HOSTS))
+    if "127.0.0.1" not in hosts:
+        hosts = (*hosts, "127.0.0.1")
+    settings.update(
+        API_URL=emulator.base_url,
+        MERCHANT_CODE=emulator.merchant_code,
+        SECRET_KEY=emulator.secret_key,
+        ALLOWED_SSO_HOSTS=hosts,
+    )
+    return settings
+
+
+@pytest.fixture(scope="session")
+def twocheckout_emulator_options() -> dict[str, Any]:
+    """Keyword arguments for the session's :class:`~.Emulator`; override to customise."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def twocheckout_emulator_server(
+    twocheckout_emulator_options: dict[str, Any],
+) -> Iterator[Emulator]:
+    """The emulator running on a free 127.0.0.1 port for the whole session."""
+    from .emulator import Emulator
+
+    emulator = Emulator(**twocheckout_emulator_options)
+    emulator.start("127.0.0.1", 0)
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+def _clear_caches(sso: Mapping[str, Any]) -> None:
+    from django.core.cache import caches
+
+    aliases = {"default", str(sso.get("CACHE_ALIAS", "default"))}
+    for alias in aliases:
+        try:
+            caches[alias].clear()
+        except Exception:  # noqa: S112 - an unknown alias is the settings' problem, not ours
+            continue
+
+
+@pytest.fixture
+def twocheckout_emulator(twocheckout_emulator_server: Emulator) -> Iterator[Emulator]:
+    """The reset emulator, with Django's ``TWOCHECKOUT_SSO`` pointed at it for this test."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    emulator = twocheckout_emulator_server
+    emulator.reset()
+    sso = sso_settings_for(emulator, getattr(settings, "TWOCHECKOUT_SSO", None))
+    _clear_caches(sso)
+    with override_settings(TWOCHECKOUT_SSO=sso):
+        try:
+            yield emulator
+        finally:
+            _clear_caches(sso)
