@@ -34,6 +34,7 @@ from ..exceptions import (
     AuthenticationError,
     BadResponseError,
     DisallowedRedirectError,
+    InvalidPageError,
     SessionExpiredError,
     TransportError,
     TwoCheckoutError,
@@ -191,7 +192,7 @@ class BaseBackend(abc.ABC):
                 subscription_reference, field="subscription_reference"
             )
         elif subscription_reference is not None:
-            raise v.InvalidPageError(
+            raise InvalidPageError(
                 "subscription_reference is only used with page='my_subscription'.",
                 field="subscription_reference",
             )

@@ -42,7 +42,7 @@ _clients: dict[tuple[Any, ...], Client] = {}
 _clients_lock = threading.Lock()
 
 
-class _EnvelopeFreeTransport(Transport):  # type: ignore[misc]
+class _EnvelopeFreeTransport(Transport):
     """A zeep transport that never logs envelopes (zeep's own logs them at DEBUG).
 
     An HTTP error status without a SOAP envelope (a proxy's 503 page) is raised here as
@@ -61,7 +61,7 @@ class _EnvelopeFreeTransport(Transport):  # type: ignore[misc]
         return response
 
 
-class _MaskedEnvelopeLogger(Plugin):  # type: ignore[misc]
+class _MaskedEnvelopeLogger(Plugin):
     """Logs a copy of each envelope with every parameter and result value masked."""
 
     def egress(
