@@ -129,8 +129,7 @@ class PartnerAdmin(_PartnerAdmin):
             if not partner.is_active:
                 self.message_user(
                     request,
-                    gettext("%(partner)s is inactive: no links generated.")
-                    % {"partner": partner},
+                    gettext("%(partner)s is inactive: no links generated.") % {"partner": partner},
                     messages.WARNING,
                 )
                 continue

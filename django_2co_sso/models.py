@@ -88,9 +88,7 @@ class CustomerLink(models.Model):
         verbose_name_plural = _("2Checkout customers")
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(external_reference__isnull=False) & ~Q(external_reference="")
-                )
+                condition=(Q(external_reference__isnull=False) & ~Q(external_reference=""))
                 | (Q(twocheckout_reference__isnull=False) & ~Q(twocheckout_reference="")),
                 name="twocheckout_customer_has_reference",
                 violation_error_message=_(

@@ -32,7 +32,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -99,7 +99,7 @@ class LinkContext:
 def _user_or_none(user: AbstractBaseUser | AnonymousUser | None) -> AbstractBaseUser | None:
     if user is None or not user.is_authenticated:
         return None
-    return user  # type: ignore[return-value]
+    return user
 
 
 def current_language() -> str | None:
@@ -249,7 +249,7 @@ def _issue(
     finally:
         duration_ms = round((time.perf_counter() - started) * 1000)
         SSOAuditLog.objects.create(
-            user=context.user,
+            user=cast(Any, context.user),  # AUTH_USER_MODEL may be a custom model
             kind=kind,
             target_reference=str(reference)[: validation.MAX_REFERENCE_LENGTH],
             page=page or "",

@@ -100,6 +100,10 @@ def _render(
     response = HttpResponse(template.render(context, request), status=status)
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
+    if status >= 500:
+        # services already logged this failure once; keep django.request from logging it
+        # again as an ERROR (and mailing ADMINS for every 2Checkout outage).
+        response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 

@@ -48,9 +48,7 @@ def alice(db: None) -> Any:
 def bob(db: None) -> Any:
     """Another shopper, known to 2Checkout only by 2Checkout's own reference."""
     user = UserFactory(username="bob", email="bob@example.com")
-    link = CustomerLinkFactory(
-        user=user, external_reference=None, twocheckout_reference="BOB2CO"
-    )
+    link = CustomerLinkFactory(user=user, external_reference=None, twocheckout_reference="BOB2CO")
     SubscriptionFactory(customer=link, reference="SUBBOB1", display_name="Bob's plan")
     return user
 

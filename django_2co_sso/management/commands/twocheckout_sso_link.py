@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -61,9 +61,7 @@ class Command(BaseCommand):
         context = services.staff_context(self._staff(options["staff"]))
         ip = options["ip"]
         if ip:
-            context = services.LinkContext(
-                user=context.user, client_ip=self._ip(ip), send_ip=True
-            )
+            context = services.LinkContext(user=context.user, client_ip=self._ip(ip), send_ip=True)
         issued_at = timezone.now()
         try:
             if options["user"]:
@@ -76,7 +74,9 @@ class Command(BaseCommand):
             raise CommandError(f"No link: {error.code}: {error}") from None
         expires_at = issued_at + datetime.timedelta(seconds=validity)
         self.stdout.write(url)
-        self.stderr.write(f"Valid until {expires_at.isoformat(timespec='seconds')}; do not store it.")
+        self.stderr.write(
+            f"Valid until {expires_at.isoformat(timespec='seconds')}; do not store it."
+        )
 
     def _staff(self, username: str | None) -> AbstractBaseUser | None:
         if not username:
@@ -106,7 +106,7 @@ class Command(BaseCommand):
     ) -> str:
         user = self._find_user(options["user"], "--user")
         request = HttpRequest()  # for CUSTOMER_REFERENCE_FUNCTION: only .user is set
-        request.user = user
+        request.user = cast(Any, user)
         customer = services.resolve_customer(request)
         if customer is None:
             raise CommandError(f"--user: {options['user']!r} has no 2Checkout customer.")
@@ -129,9 +129,7 @@ class Command(BaseCommand):
         if not Subscription.objects.filter(reference=reference).exists():
             raise CommandError(f"--subscription: no subscription {reference!r}.")
         page = self._page(options["page"], validation.SUBSCRIPTION_PAGES)
-        return services.subscription_link(
-            context, reference, page=page, validity_time=validity
-        )
+        return services.subscription_link(context, reference, page=page, validity_time=validity)
 
     def _partner_link(
         self, context: services.LinkContext, options: dict[str, Any], validity: int
