@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-SECRET_KEY = "tests-only-django-secret"  # noqa: S105
+SECRET_KEY = "tests-only-django-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 USE_TZ = True
