@@ -66,7 +66,8 @@ def test_unknown_cache_alias_is_e005() -> None:
 
 
 def test_process_local_cache_with_a_real_backend_is_w004() -> None:
-    with override_settings(TWOCHECKOUT_SSO=client_settings("soap")):
+    caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(TWOCHECKOUT_SSO=client_settings("soap"), CACHES=caches):
         assert "django_2co_sso.W004" in ids()
 
 
