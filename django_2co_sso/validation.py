@@ -203,6 +203,20 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+_LABEL_RE = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+
+
+def _is_host_name(host: str) -> bool:
+    """Whether ``host`` is a DNS name of valid labels or an IP address."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    labels = host.rstrip(".").split(".")
+    return len(host) <= 253 and all(_LABEL_RE.match(label) for label in labels)
+
+
 def host_allowed(host: str, allowed_hosts: Iterable[str]) -> bool:
     """Whether ``host`` matches one of ``allowed_hosts``.
 
@@ -234,11 +248,13 @@ def url_host_problem(url: str, allowed_hosts: Iterable[str]) -> str | None:
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
-        parts.port  # noqa: B018  (raises ValueError on a bad port)
+        port = parts.port  # raises ValueError on a port out of range
     except ValueError:
         return "it is not a well-formed URL"
     if parts.scheme not in ("https", "http") or not parts.netloc or not host:
         return "it is not an absolute http(s) URL"
+    if port == 0 or not _is_host_name(host):
+        return "its host or port is not valid"
     if "@" in parts.netloc:
         return "it contains user information"
     if parts.scheme == "http" and not is_loopback_host(host):
