@@ -1,0 +1,1 @@
+"""Tests of the local 2Checkout API emulator (raw HTTP, hand-written wire formats)."""
