@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test clean lint
+.PHONY: install test clean lint matrix
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,20 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy django_2co_sso
+
+# Python 3.11 / 3.12 / 3.13 from pyenv (when present) go first on PATH so tox finds them;
+# tox skips, and says so, any env whose interpreter is missing.
+PYENV_ROOT ?= $(HOME)/.pyenv
+MATRIX_PATH := $(subst $(eval) ,:,$(strip $(wildcard $(PYENV_ROOT)/versions/3.1[123]*/bin)))
+TOX_STAMP := $(VENV)/.tox-stamp
+
+$(TOX_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet 'tox>=4.11'
+	touch $(TOX_STAMP)
+
+matrix: $(TOX_STAMP)
+	@echo "interpreter dirs put first on PATH: $(or $(MATRIX_PATH),none found under $(PYENV_ROOT))"
+	PATH="$(MATRIX_PATH)$(if $(MATRIX_PATH),:)$$PATH" $(BIN)/tox $(TOX_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov
