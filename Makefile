@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test clean lint matrix
+.PHONY: install test clean lint matrix demo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ $(TOX_STAMP): $(STAMP)
 matrix: $(TOX_STAMP)
 	@echo "interpreter dirs put first on PATH: $(or $(MATRIX_PATH),none found under $(PYENV_ROOT))"
 	PATH="$(MATRIX_PATH)$(if $(MATRIX_PATH),:)$$PATH" $(BIN)/tox $(TOX_ARGS)
+
+# The demo shop and the 2Checkout emulator together (example_project/README.md): migrates
+# SQLite, seeds demo data, prints the URL and logins. Ports: PORT (8000), EMULATOR_PORT (8765).
+# Ctrl-C stops both servers.
+demo: $(STAMP)
+	@$(BIN)/python -c 'import environ' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[example]'
+	PORT="$(or $(PORT),8000)" EMULATOR_PORT="$(or $(EMULATOR_PORT),8765)" $(BIN)/python example_project/run_demo.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov
