@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 
@@ -24,3 +25,30 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     text = _PATTERNS[0].sub(lambda m: f"{m.group(1)}={MASK}", text)
     text = _PATTERNS[1].sub(lambda m: f'{m.group(1)}="{MASK}"', text)
     return _PATTERNS[2].sub(lambda m: f'{m.group(1)}"{MASK}"', text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks token-like values in a record's formatted message.
+
+    Installed on third-party loggers that print request URLs at DEBUG (urllib3 logs
+    ``GET /rest/6.0/customers/?ssotoken=… HTTP/1.1``), so no token reaches a log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = redact(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+#: Loggers of libraries this package uses that may print URLs carrying tokens.
+URL_LOGGERS = ("urllib3.connectionpool",)
+
+
+def install_url_log_filters() -> None:
+    """Add one :class:`RedactingFilter` to each logger in :data:`URL_LOGGERS` (idempotent)."""
+    for name in URL_LOGGERS:
+        target = logging.getLogger(name)
+        if not any(isinstance(existing, RedactingFilter) for existing in target.filters):
+            target.addFilter(RedactingFilter())

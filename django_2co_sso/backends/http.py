@@ -11,12 +11,17 @@ from requests.adapters import HTTPAdapter
 
 from .. import __version__
 from ..exceptions import APIConnectionError, APITimeoutError, BadResponseError
+from ..redaction import install_url_log_filters
 
 USER_AGENT = f"django-2co-sso/{__version__}"
 
 
 def new_session(pool_size: int = 10) -> requests.Session:
-    """A keep-alive session with a connection pool, sending JSON by default."""
+    """A keep-alive session with a connection pool, sending JSON by default.
+
+    Also makes sure urllib3's DEBUG lines (request URLs) have their tokens masked.
+    """
+    install_url_log_filters()
     session = requests.Session()
     adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)

@@ -68,3 +68,37 @@ def test_rpc_debug_logging_leaks_nothing(rpc_server: RpcServer, caplog: Any) -> 
     text = "\n".join(r.getMessage() for r in caplog.records)
     for secret in (SECRET, digest, "SESSION-1", "a" * 40):
         assert secret not in text
+
+
+def test_urllib3_debug_lines_have_tokens_masked(requests_mock: Any, caplog: Any) -> None:
+    """urllib3 logs request URLs at DEBUG; REST puts the SSO token in the query."""
+    from django_2co_sso.redaction import RedactingFilter
+
+    token = "8b74ac97f8277654563c44da6915b054ba0d21be"
+    record = logging.LogRecord(
+        "urllib3.connectionpool",
+        logging.DEBUG,
+        __file__,
+        1,
+        '%s://%s:%s "%s %s %s" %s %s',
+        (
+            "https",
+            "api.2checkout.com",
+            443,
+            "GET",
+            f"/rest/6.0/customers/?ssotoken={token}",
+            "HTTP/1.1",
+            200,
+            10,
+        ),
+        None,
+    )
+    from tests.client.conftest import use
+
+    with use("rest"):
+        get_backend()  # building a backend installs the filter
+    urllib3_logger = logging.getLogger("urllib3.connectionpool")
+    assert any(isinstance(f, RedactingFilter) for f in urllib3_logger.filters)
+    assert urllib3_logger.filter(record)
+    assert token not in record.getMessage()
+    assert "ssotoken=[redacted]" in record.getMessage()
