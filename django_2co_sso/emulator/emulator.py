@@ -54,7 +54,7 @@ class Emulator:
     """A local 2Checkout API (SOAP, JSON-RPC, REST) plus landing pages, for one merchant.
 
     ``seed`` is a :class:`~.data.Dataset`, a seed dict, a JSON file path, or None for the
-    packaged default seed. ``max_clock_skew`` bounds |login date - real UTC time| (seconds);
+    packaged default seed. ``max_clock_skew`` bounds ``abs(login date - real UTC time)`` (seconds);
     ``session_lifetime`` is the sessionID lifetime (600 s); ``default_validity_time`` the token
     lifetime when a call gives none (10 s). ``public_url`` overrides the base URL put in answers
     (default: ``http://<bound host>:<port>``, with 127.0.0.1 for a wildcard bind).
