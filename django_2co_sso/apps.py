@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TwoCheckoutSSOConfig(AppConfig):
-    """Registers the system checks and the zeep log-masking filter."""
+    """Registers the system checks and masks tokens in third-party DEBUG logs."""
 
     name = "django_2co_sso"
     label = "django_2co_sso"
@@ -16,3 +16,6 @@ class TwoCheckoutSSOConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .redaction import install_url_log_filters
+
+        install_url_log_filters()

@@ -39,11 +39,19 @@ class RedactingFilter(logging.Filter):
         masked = redact(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info:
+            # Exceptions may carry tokens too (VariableDoesNotExist holds the context).
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
         return True
 
 
-#: Loggers of libraries this package uses that may print URLs carrying tokens.
-URL_LOGGERS = ("urllib3.connectionpool",)
+#: Loggers that may print URLs carrying tokens: urllib3 logs request URLs at DEBUG, and
+#: Django's template engine logs a whole template context (with any link in it) at DEBUG
+#: when a variable does not resolve.
+URL_LOGGERS = ("urllib3.connectionpool", "django.template")
 
 
 def install_url_log_filters() -> None:

@@ -1,0 +1,152 @@
+"""No credential ever leaks: every flow, every backend, success and failure, all logs at DEBUG.
+
+Collected: every log record of every logger (zeep.transports included) with tracebacks,
+the text and repr of every error raised, the backend's repr, every audit row, and every
+page that is not the redirect itself. None may contain the secret key, a login hash, a
+sessionID or a token that the emulator issued.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.forms.models import model_to_dict
+from django.urls import reverse
+
+from django_2co_sso import get_backend, signing
+from django_2co_sso.backends import base
+from django_2co_sso.models import Partner, SSOAuditLog
+from django_2co_sso.signals import sso_link_failed
+from tests.security.conftest import Shop
+
+pytestmark = [pytest.mark.emulator, pytest.mark.django_db]
+
+NOISY_LOGGERS = ("", "zeep", "zeep.transports", "zeep.wsdl", "urllib3", "requests", "django")
+
+
+@pytest.fixture
+def hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every login hash the client computes (SOAP/JSON-RPC login and REST headers)."""
+    seen: list[str] = []
+    original = signing.login_hash
+
+    def spy(*args: Any, **kwargs: Any) -> str:
+        value = original(*args, **kwargs)
+        seen.append(value)
+        return value
+
+    monkeypatch.setattr(signing, "login_hash", spy)
+    monkeypatch.setattr(base, "login_hash", spy)
+    return seen
+
+
+@pytest.fixture
+def everything_at_debug(caplog: Any) -> Iterator[Any]:
+    levels = {name: logging.getLogger(name).level for name in NOISY_LOGGERS}
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)
+    try:
+        yield caplog
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def _run_every_flow(shop: Shop, settings: Any, seen_errors: list[str], pages: list[str]) -> None:
+    def visit(path: str, method: str = "get", **data: Any) -> None:
+        response = getattr(shop.ada, method)(path, data)
+        if response.status_code != 302:
+            pages.append(response.content.decode())
+
+    cart = f"{shop.emulator.base_url}/order/checkout.php?PRODS=1&QTY=1"
+    # Successes, GET and POST, every kind of link.
+    visit("/account/billing/")
+    visit("/account/billing/payment_methods/", "post")
+    visit("/account/billing/my_subscription/", subscription="4E2A1B9C70")
+    visit("/account/subscriptions/4E2A1B9C70/change_card/")
+    visit("/account/cart/", url=cart)
+    admin = shop.staff.post(
+        reverse("admin:django_2co_sso_partner_changelist"),
+        {
+            "action": "generate_sso_links",
+            "_selected_action": list(Partner.objects.values_list("pk", flat=True)),
+        },
+    )
+    assert admin.status_code == 200  # the staff page shows links by design; only logs checked
+    call_command("twocheckout_check", stdout=StringIO())
+    call_command("twocheckout_sso_link", "--user", "ada", stdout=StringIO(), stderr=StringIO())
+    # A renewed session.
+    shop.emulator.clock.advance(601)
+    visit("/account/billing/user_data/")
+    # Failures of every kind, with upstream messages.
+    shop.emulator.inject(
+        "getSingleSignOnByCustomer",
+        error_code="INTERNAL_ERROR",
+        error_message="Cannot save security token. Please try again.",
+        times=1,
+    )
+    visit("/account/billing/faq/")
+    shop.emulator.inject("getSingleSignOn", http_status=500, times=1)
+    visit("/account/subscriptions/4E2A1B9C70/my_license/")
+    shop.emulator.inject("getSingleSignOnInCart", malformed=True, times=1)
+    visit("/account/cart/", "post", url=cart)
+    shop.emulator.inject("getSingleSignOnByCustomer", drop=True, times=1)
+    visit("/account/billing/order_lookup/")
+    visit("/account/subscriptions/9B8C7D6E50/change_card/")  # not hers: 404 page
+    visit("/account/cart/", url="https://evil.example/order/")  # rejected cart URL
+    settings.TWOCHECKOUT_SSO = {**settings.TWOCHECKOUT_SSO, "SECRET_KEY": "wrong-secret-key"}
+    from django.core.cache import cache
+
+    cache.clear()
+    visit("/account/billing/")
+    with pytest.raises(CommandError) as failed:
+        call_command("twocheckout_check", stdout=StringIO(), stderr=StringIO())
+    seen_errors.append(str(failed.value))
+
+
+def test_no_secret_reaches_logs_errors_reprs_audit_or_pages(
+    shop: Shop, settings: Any, hashes: list[str], everything_at_debug: Any
+) -> None:
+    seen_errors: list[str] = []
+    pages: list[str] = []
+
+    def collect(sender: Any, error: BaseException, **kwargs: Any) -> None:
+        seen_errors.extend([str(error), repr(error)])
+
+    sso_link_failed.connect(collect)
+    try:
+        _run_every_flow(shop, settings, seen_errors, pages)
+    finally:
+        sso_link_failed.disconnect(collect)
+
+    secrets = {
+        "secret key": [settings.TWOCHECKOUT_SSO["SECRET_KEY"], shop.emulator.secret_key],
+        "hash": hashes,
+        "sessionID": shop.emulator.issued_sessions,
+        "token": shop.emulator.issued_tokens,
+    }
+    # The flows really produced secrets to look for.
+    assert hashes
+    assert shop.emulator.issued_tokens
+    assert shop.emulator.issued_sessions or shop.protocol == "rest"
+    assert len(seen_errors) >= 5
+
+    audit = "\n".join(str(model_to_dict(row)) for row in SSOAuditLog.objects.all())
+    places = {
+        "logs": everything_at_debug.text,
+        "errors": "\n".join(seen_errors),
+        "repr": repr(get_backend()) + repr(get_backend().__dict__.get("sessions")),
+        "audit log": audit,
+        "pages": "\n".join(pages),
+    }
+    assert "SOAP request" in places["logs"] or shop.protocol != "soap"  # DEBUG really on
+    for place, text in places.items():
+        for kind, values in secrets.items():
+            for value in values:
+                assert value not in text, f"a {kind} appears in the {place}"
