@@ -37,6 +37,15 @@ class Shop:
     grace_subscriptions: tuple[str, ...] = ("9B8C7D6E50",)
 
 
+@pytest.fixture(autouse=True)
+def _empty_outbox() -> Any:
+    from django_2co_sso.backends import locmem
+
+    locmem.reset()
+    yield
+    locmem.reset()
+
+
 def _client(user: Any) -> Client:
     client = Client()
     client.force_login(user)
