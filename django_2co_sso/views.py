@@ -32,7 +32,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from . import services, validation
-from .conf import SSOConfig, get_config
+from .conf import DEFAULTS, SSOConfig, build_config, get_config
 from .exceptions import (
     ConfigurationError,
     DisallowedRedirectError,
@@ -184,18 +184,16 @@ def _guarded(view: View) -> View:
             return view(request, *args, **kwargs)
         except ConfigurationError as error:
             services.logger.error("2checkout SSO is misconfigured: %s", error.message)
-            return _unavailable(request, get_config_or_default(), request.get_full_path(), error)
+            return _unavailable(request, _config_or_defaults(), request.get_full_path(), error)
 
     return wrapper
 
 
-def get_config_or_default() -> SSOConfig:
+def _config_or_defaults() -> SSOConfig:
     """The current settings, or the defaults when the setting itself is invalid."""
     try:
         return get_config()
     except TwoCheckoutError:
-        from .conf import DEFAULTS, build_config
-
         return build_config(DEFAULTS)
 
 
