@@ -219,3 +219,35 @@ def test_api_errors_do_not_open_the_circuit(rpc_server: RpcServer) -> None:
         with pytest.raises(APIError):
             get_backend().subscription_sso_url("SUB1")
     assert not get_backend().circuit.is_open()
+
+
+def test_open_circuit_is_shared_through_the_cache_by_every_instance(requests_mock: Any) -> None:
+    """Another process (another backend instance on the same cache) fails fast too."""
+    requests_mock.post(RPC_URL, exc=requests.ConnectionError)
+    with use("rpc", CIRCUIT_BREAKER_FAILURES=2):
+        first = get_backend()
+        second = type(first)(first.config)  # as another worker process would build it
+        with pytest.raises(APIConnectionError):
+            first.subscription_sso_url("SUB1")
+        with pytest.raises(APIConnectionError):
+            second.subscription_sso_url("SUB1")  # failures add up across instances
+        sent = requests_mock.call_count
+        with pytest.raises(ServiceUnavailableError):
+            first.subscription_sso_url("SUB1")
+        with pytest.raises(ServiceUnavailableError):
+            second.subscription_sso_url("SUB1")
+        assert requests_mock.call_count == sent
+
+
+def test_circuit_closes_after_the_cooldown(requests_mock: Any) -> None:
+    import time
+
+    requests_mock.post(RPC_URL, exc=requests.ConnectionError)
+    with use("rpc", CIRCUIT_BREAKER_FAILURES=1, CIRCUIT_BREAKER_COOLDOWN=1):
+        with pytest.raises(APIConnectionError):
+            get_backend().subscription_sso_url("SUB1")
+        with pytest.raises(ServiceUnavailableError):
+            get_backend().subscription_sso_url("SUB1")
+        time.sleep(1.1)
+        requests_mock.post(RPC_URL, [{"json": {"result": "S"}}, {"json": {"result": URL}}])
+        assert get_backend().subscription_sso_url("SUB1") == URL
