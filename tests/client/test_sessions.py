@@ -164,31 +164,27 @@ def test_one_login_for_many_concurrent_callers(requests_mock: Any) -> None:
     assert server.names().count("getSingleSignOn") == 20
 
 
-def test_waiter_logs_in_itself_when_the_lock_holder_never_stores_a_session() -> None:
-    store = SessionStore(
+def _store(lock_timeout: float) -> SessionStore:
+    return SessionStore(
         cache_alias="default",
         key_prefix="t",
         merchant_code="M",
         api_url="u",
         protocol="rpc",
         lifetime=60,
-        lock_timeout=0.2,
+        lock_timeout=lock_timeout,
     )
+
+
+def test_waiter_logs_in_itself_when_the_lock_holder_never_stores_a_session() -> None:
+    store = _store(lock_timeout=0.2)
     cache.add(store.lock_key, "someone-else", timeout=60)  # a stuck holder
     assert store.obtain(lambda: "MINE") == "MINE"
     assert store.get() == "MINE"
 
 
 def test_discard_keeps_a_newer_session() -> None:
-    store = SessionStore(
-        cache_alias="default",
-        key_prefix="t",
-        merchant_code="M",
-        api_url="u",
-        protocol="rpc",
-        lifetime=60,
-        lock_timeout=1,
-    )
+    store = _store(lock_timeout=1)
     store.obtain(lambda: "NEW")
     store.discard("OLD")
     assert store.get() == "NEW"
