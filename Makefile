@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test clean lint matrix demo
+.PHONY: install test clean lint matrix docs demo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,16 @@ matrix: $(TOX_STAMP)
 demo: $(STAMP)
 	@$(BIN)/python -c 'import environ' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[example]'
 	PORT="$(or $(PORT),8000)" EMULATOR_PORT="$(or $(EMULATOR_PORT),8765)" $(BIN)/python example_project/run_demo.py
+
+# The docs extra (Sphinx, furo, MyST) goes into the same venv, with its own stamp.
+DOCS_STAMP := $(VENV)/.docs-stamp
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

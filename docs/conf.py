@@ -1,0 +1,68 @@
+"""Sphinx configuration for the django-2co-sso documentation (``make docs``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path[:0] = [str(ROOT), str(DOCS / "_ext")]
+
+# autodoc imports models, views and admin: Django must be configured first.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+import django  # noqa: E402
+
+django.setup()
+
+import django_2co_sso  # noqa: E402
+
+project = "django-2co-sso"
+author = "django-2co-sso developers"
+copyright = "2026, django-2co-sso developers"
+release = django_2co_sso.__version__
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.viewcode",
+    "myst_parser",
+    "twocheckout_settings",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+root_doc = "index"
+exclude_patterns = ["_build", "_generated"]
+templates_path: list[str] = []
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_typehints_format = "short"
+autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_preserve_defaults = True
+# String annotations (``from __future__ import annotations``) name classes unqualified; two
+# modules have a ``SessionStore`` (the client's and the emulator's), which makes such a
+# reference ambiguous. Sphinx then links the first one: not worth failing the build for.
+suppress_warnings = ["ref.python"]
+
+myst_heading_anchors = 3
+
+html_theme = "furo"
+html_title = f"django-2co-sso {release}"
+html_static_path: list[str] = []
+
+# Pages that include files from outside docs/ (the changelog, the benchmark results) get
+# them copied into _generated/ here, so that their presence or absence never breaks -W.
+GENERATED = DOCS / "_generated"
+GENERATED.mkdir(exist_ok=True)
+_BENCH = ROOT / "bench" / "results.md"
+_bench_target = GENERATED / "bench_results.md"
+if _BENCH.exists():
+    shutil.copyfile(_BENCH, _bench_target)
+else:
+    _bench_target.write_text(
+        "_No benchmark results yet: run `make bench` to write `bench/results.md`._\n"
+    )
+shutil.copyfile(ROOT / "CHANGELOG.md", GENERATED / "CHANGELOG.md")
