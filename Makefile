@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test clean lint matrix docs demo
+.PHONY: install test clean lint matrix docs demo e2e
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,24 @@ $(DOCS_STAMP): $(STAMP)
 
 docs: $(DOCS_STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+# Browser end-to-end test: Playwright (the e2e extra) drives Debian's Chromium against the
+# demo site and the emulator on free loopback ports. Chromium comes from apt when missing
+# (as root, or through sudo); Playwright's own browser download is never used.
+E2E_STAMP := $(VENV)/.e2e-stamp
+CHROMIUM ?= /usr/bin/chromium
+
+$(E2E_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[e2e,example]'
+	touch $(E2E_STAMP)
+
+e2e: $(E2E_STAMP)
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "$(CHROMIUM) is missing: installing Debian's chromium with apt-get"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y chromium; \
+	fi
+	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -c e2e/pytest.ini e2e $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov
