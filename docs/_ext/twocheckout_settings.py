@@ -1,7 +1,7 @@
 """Sphinx extension: the settings reference, generated from ``DEFAULTS`` in ``conf.py``.
 
-``.. twocheckout-settings::`` renders one table per section of the ``DEFAULTS`` dict (the
-``# -- title --`` comment lines), with every key, its default and the comment above it.
+``.. twocheckout-settings::`` renders every key of the ``DEFAULTS`` dict as a ``confval`` (its
+default and the comment above it), grouped by the ``# -- title --`` comment lines.
 A comment applies to every key that follows it until the next comment. :func:`settings_rows`
 is also used by ``tests/docs`` to check that every key is documented.
 """
@@ -106,7 +106,7 @@ def _rst_escape(text: str) -> str:
 
 
 def settings_rst() -> list[str]:
-    """The reStructuredText of the tables."""
+    """The reStructuredText of the reference: one ``confval`` per key, under its section."""
     lines: list[str] = []
     sections: dict[str, list[SettingRow]] = {}
     for row in settings_rows():
@@ -115,27 +115,16 @@ def settings_rst() -> list[str]:
         if section:
             title = section[:1].upper() + section[1:]
             lines += [title, "~" * len(title), ""]
-        lines += [
-            ".. list-table::",
-            "   :header-rows: 1",
-            "   :widths: 22 28 50",
-            "   :class: twocheckout-settings",
-            "",
-            "   * - Key",
-            "     - Default",
-            "     - Meaning",
-        ]
         for row in rows:
             if not row.meaning:
                 raise ValueError(f"TWOCHECKOUT_SSO[{row.key!r}] has no comment in DEFAULTS.")
             lines += [
-                f"   * - .. _setting-{row.key}:",
+                f".. confval:: {row.key}",
+                f"   :default: ``{_default_text(row.default)}``",
                 "",
-                f"       ``{row.key}``",
-                f"     - ``{_default_text(row.default)}``",
-                f"     - {_rst_escape(row.meaning)}",
+                f"   {_rst_escape(row.meaning)}",
+                "",
             ]
-        lines.append("")
     return lines
 
 
