@@ -48,9 +48,7 @@ def test_one_login_for_all_workers_after_the_session_expired(
         barrier = context.Barrier(WORKERS)
         results = context.Queue()
         processes = [
-            context.Process(
-                target=mint_links, args=(sso, caches, barrier, results, CALLS_EACH)
-            )
+            context.Process(target=mint_links, args=(sso, caches, barrier, results, CALLS_EACH))
             for _ in range(WORKERS)
         ]
         for process in processes:
