@@ -26,7 +26,7 @@ from tests.security.conftest import Shop
 
 pytestmark = [pytest.mark.emulator, pytest.mark.django_db]
 
-NOISY_LOGGERS = ("", "zeep", "zeep.transports", "zeep.wsdl", "urllib3", "requests", "django")
+NOISY_LOGGERS = ("zeep", "zeep.transports", "zeep.wsdl", "urllib3", "requests", "django")
 
 
 @pytest.fixture
