@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test clean lint matrix docs demo e2e
+.PHONY: install test clean lint matrix docs demo bench e2e
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,21 @@ e2e: $(E2E_STAMP)
 		$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y chromium; \
 	fi
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -c e2e/pytest.ini e2e $(PYTEST_ARGS)
+
+# Performance figures per backend (bench/run.py): the emulator in its own process, the
+# example project under gunicorn, Redis at 127.0.0.1:6379 db 11 when reachable
+# (BENCH_REDIS_URL to change). Prints the tables and writes bench/results.md; under 5 minutes
+# on 2 cores. BENCH_ARGS="--quick" for tiny counts. Its own extra and stamp.
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov
