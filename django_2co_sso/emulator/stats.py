@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import math
 import threading
+import time
 from typing import Any
 
 #: Service times kept per (protocol, operation) for percentiles.
@@ -57,15 +58,21 @@ class CallStats:
     """Counts and service times of recorded requests; thread-safe.
 
     ``stats["login"]`` is the number of ``login`` calls over every protocol (0 if none).
+    A request that started before the last :meth:`reset` is not recorded when it ends
+    (a delayed answer whose client gave up must not count in the next test).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._series: dict[tuple[str, str], _Series] = {}
+        self._reset_at = time.perf_counter()
 
     def record(self, protocol: str, operation: str, seconds: float) -> None:
-        """Record one request of ``operation`` over ``protocol`` that took ``seconds``."""
+        """Record one request of ``operation`` over ``protocol`` that just took ``seconds``."""
+        started = time.perf_counter() - seconds
         with self._lock:
+            if started < self._reset_at:
+                return
             series = self._series.get((protocol, operation))
             if series is None:
                 series = self._series[(protocol, operation)] = _Series()
@@ -130,6 +137,7 @@ class CallStats:
         }
 
     def reset(self) -> None:
-        """Forget everything."""
+        """Forget everything, including requests still being answered."""
         with self._lock:
             self._series.clear()
+            self._reset_at = time.perf_counter()
