@@ -14,7 +14,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def test_readme_emulator_example_runs(twocheckout_emulator: Any, settings: Any) -> None:
     match = re.search(
-        r"```python\n(from django_2co_sso import get_backend\n\ndef test_.*?)```",
+        r"```python\n(from django_2co_sso import get_backend\n+def test_.*?)```",
         README.read_text(),
         re.S,
     )
