@@ -11,11 +11,12 @@ the 2Checkout URL itself, which expires within seconds and is a bearer credentia
     reference string); no page = the subscription's myAccount home.
 ``{% cart_url "https://…/order/checkout.php?PRODS=…" %}``
     Sign the shopper in to that cart.
-``{% manage_subscription_button subscription page="change_card" label=… %}``,
-``{% billing_button "payment_methods" label=… %}``, ``{% cart_button url label=… %}``
-    Accessible POST forms with the CSRF token and a submit button, rendered from the
-    overridable templates ``django_2co_sso/{manage_subscription,billing,cart}_button.html``.
-    Each has a translated default label for its page; ``css_class=`` styles the button.
+
+The buttons ``{% manage_subscription_button subscription page="change_card" label=… %}``,
+``{% billing_button "payment_methods" label=… %}`` and ``{% cart_button url label=… %}`` are
+accessible POST forms with the CSRF token and a submit button, rendered from the
+overridable templates ``django_2co_sso/{manage_subscription,billing,cart}_button.html``.
+Each has a translated default label for its page; ``css_class=`` styles the button.
 """
 
 from __future__ import annotations
