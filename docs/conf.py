@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
+import posixpath
+import re
 import sys
 from pathlib import Path
 
@@ -55,14 +56,28 @@ html_static_path: list[str] = []
 
 # Pages that include files from outside docs/ (the changelog, the benchmark results) get
 # them copied into _generated/ here, so that their presence or absence never breaks -W.
+# Links relative to the repository (``[run.py](run.py)``) have no page in the docs: they
+# become the link text and the repository path.
 GENERATED = DOCS / "_generated"
 GENERATED.mkdir(exist_ok=True)
+_RELATIVE_LINK = re.compile(r"\[([^\]]+)\]\((?![a-z][a-z0-9+.-]*:|#)([^)\s]+)\)", re.I)
+
+
+def _copy_markdown(source: Path, target: Path) -> None:
+    def repo_path(match: re.Match[str]) -> str:
+        path = posixpath.normpath(
+            posixpath.join(source.parent.relative_to(ROOT).as_posix(), match[2])
+        )
+        return f"{match[1]} (``{path}``)"
+
+    target.write_text(_RELATIVE_LINK.sub(repo_path, source.read_text(encoding="utf-8")))
+
+
 _BENCH = ROOT / "bench" / "results.md"
-_bench_target = GENERATED / "bench_results.md"
 if _BENCH.exists():
-    shutil.copyfile(_BENCH, _bench_target)
+    _copy_markdown(_BENCH, GENERATED / "bench_results.md")
 else:
-    _bench_target.write_text(
+    (GENERATED / "bench_results.md").write_text(
         "_No benchmark results yet: run `make bench` to write `bench/results.md`._\n"
     )
-shutil.copyfile(ROOT / "CHANGELOG.md", GENERATED / "CHANGELOG.md")
+_copy_markdown(ROOT / "CHANGELOG.md", GENERATED / "CHANGELOG.md")
