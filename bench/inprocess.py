@@ -369,23 +369,49 @@ def _micro(count: int) -> dict[str, float]:
     return result
 
 
-def _layers(count: int, blocks: int, profile_count: int, cookie_name: str, cookie: str) -> dict:
+def _layers(
+    count: int,
+    blocks: int,
+    profile_count: int,
+    cookie_name: str,
+    cookie: str,
+    http_url: str | None,
+) -> dict[str, Any]:
+    import requests
     from django.conf import settings
 
+    from bench.proposed import client_memo
     from django_2co_sso import get_backend
 
     protocol = get_backend().protocol
     api_url = settings.TWOCHECKOUT_SSO["API_URL"]
     app = _wsgi_caller(cookie_name, cookie)
     client = _client_caller()
+    browser = requests.Session()
+    browser.headers["Cookie"] = f"{cookie_name}={cookie}"
+
+    def http() -> None:
+        response = browser.get(http_url + BILLING_PATH, allow_redirects=False, timeout=30)
+        if response.status_code != 302:
+            raise RuntimeError(f"gunicorn answered {response.status_code}")
+
     for _ in range(20):  # warm up: WSDL, login, connections, Django's lazy parts
         app()
         client()
+        if http_url:
+            http()
     session_id = None if protocol == "rest" else login_session_id(protocol, api_url)
     floor = Floor(protocol, api_url, session_id)
     for _ in range(20):
         floor()
-    samples: dict[str, list[float]] = {"floor": [], "client": [], "app": []}
+    samples: dict[str, list[float]] = {
+        "floor": [],
+        "client": [],
+        "client_memo": [],
+        "app": [],
+        "app_memo": [],
+        "http": [],
+    }
     service_ms: list[float] = []
     per_block = max(1, count // blocks)
     for _ in range(blocks):
@@ -395,8 +421,18 @@ def _layers(count: int, blocks: int, profile_count: int, cookie_name: str, cooki
             samples["floor"].append((time.perf_counter() - started) * 1000)
         samples["client"] += _timed(client, per_block)
         samples["app"] += _timed(app, per_block)
+        with client_memo():
+            samples["client_memo"] += _timed(client, per_block)
+            samples["app_memo"] += _timed(app, per_block)
+        if http_url:
+            samples["http"] += _timed(http, per_block)
+    if not samples["http"]:
+        del samples["http"]
+    with client_memo():
+        memo_operations = _count_operations(app)
     operations = _count_operations(app)
     operations["calls"] = _call_counts(app)
+    operations["cache_with_memo"] = memo_operations["cache"]
     micro = _micro(max(50, count // 3))
     work = Path(os.environ.get("BENCH_WORK", "bench/.work"))
     profile = _profile(app, profile_count, work / f"profile-{protocol}.txt")
@@ -444,6 +480,7 @@ def main(argv: list[str] | None = None) -> None:
     layers.add_argument("--profile-count", type=int, default=300)
     layers.add_argument("--cookie-name", required=True)
     layers.add_argument("--cookie", required=True)
+    layers.add_argument("--http-url", default=None, help="the gunicorn server, timed alongside")
     cold = sub.add_parser("cold")
     cold.add_argument("--cookie-name", required=True)
     cold.add_argument("--cookie", required=True)
@@ -461,6 +498,7 @@ def main(argv: list[str] | None = None) -> None:
             options.profile_count,
             options.cookie_name,
             options.cookie,
+            options.http_url,
         )
     print(json.dumps(result))
 

@@ -57,14 +57,14 @@ class Counts:
     blocks: int = 10
     warmup: int = 50
     naive: int = 200
-    cold_samples: int = 3
-    cold_steady: int = 100
+    cold_samples: int = 2
+    cold_steady: int = 50
     scale: int = 2000
-    scale_warmup: int = 200
+    scale_warmup: int = 100
     scale_clients: int = 8
     scale_workers: int = 4
-    layers: int = 600
-    profile: int = 300
+    layers: int = 300
+    profile: int = 200
 
 
 QUICK = Counts(
@@ -166,6 +166,7 @@ class Bench:
         self.backends = backends
         self.run_id = f"bench{uuid.uuid4().hex[:8]}"
         self.results: dict[str, dict[str, Any]] = {b: {} for b in backends}
+        self.phase_times: dict[str, float] = {}
         self.notes: list[str] = []
 
     # environment of every Django process
@@ -209,14 +210,16 @@ class Bench:
             self.setup = procs.run_helper(["setup"], self.env("soap", "setup"))
             for backend in self.backends:
                 label = BACKENDS[backend]
-                print(f"-- {label}: steady state, floor, naive", flush=True)
-                self.steady(backend)
-                print(f"-- {label}: cold start and memory", flush=True)
-                self.cold(backend)
-                print(f"-- {label}: scale out", flush=True)
-                self.scale(backend)
-                print(f"-- {label}: in-process layers and profile", flush=True)
-                self.layers(backend)
+                for phase, method in (
+                    ("steady state, floor, naive, in-process layers", self.steady),
+                    ("cold start and memory", self.cold),
+                    ("scale out", self.scale),
+                ):
+                    started = time.perf_counter()
+                    print(f"-- {label}: {phase}", end="", flush=True)
+                    method(backend)
+                    self.phase_times[f"{backend} {phase}"] = time.perf_counter() - started
+                    print(f" ({time.perf_counter() - started:.0f} s)", flush=True)
         finally:
             self.emulator.stop()
             self.cleanup_redis()
@@ -271,7 +274,7 @@ class Bench:
                     started = time.perf_counter()
                     service.append(floor())
                     bare.append((time.perf_counter() - started) * 1000)
-                for _ in range(per_block):
+                for _ in range(max(1, per_block // 2)):
                     started = time.perf_counter()
                     response = shopper.get(PING)
                     pings.append((time.perf_counter() - started) * 1000)
@@ -322,6 +325,8 @@ class Bench:
                 ours_vs_naive=ours_again,
                 naive_calls_per_redirect=naive_upstream / len(naive),
             )
+            # where the time goes: the layers, timed in one process beside this server
+            result["layers"] = self.layers(backend, server.base_url)
             errors = server.errors_logged()
             if errors:
                 raise BenchError("gunicorn logged errors:\n" + "\n".join(errors[:20]))
@@ -481,23 +486,27 @@ class Bench:
         return {"count": done, "elapsed": elapsed, "latencies": latencies, "errors": errors}
 
     # -- where the time goes ---------------------------------------------------------------------
-    def layers(self, backend: str) -> None:
+    def layers(self, backend: str, http_url: str) -> dict[str, Any]:
         counts = self.counts
-        self.results[backend]["layers"] = procs.run_helper(
-            [
-                "layers",
-                "--count",
-                str(counts.layers),
-                "--blocks",
-                str(max(1, min(6, counts.layers // 50))),
-                "--profile-count",
-                str(counts.profile),
-                "--cookie-name",
-                self.setup["cookie_name"],
-                "--cookie",
-                self.setup["cookie"],
-            ],
-            self.env(backend, "layers"),
+        return dict(
+            procs.run_helper(
+                [
+                    "layers",
+                    "--count",
+                    str(counts.layers),
+                    "--blocks",
+                    str(max(1, min(6, counts.layers // 50))),
+                    "--profile-count",
+                    str(counts.profile),
+                    "--cookie-name",
+                    self.setup["cookie_name"],
+                    "--cookie",
+                    self.setup["cookie"],
+                    "--http-url",
+                    http_url,
+                ],
+                self.env(backend, "steady"),
+            )
         )
 
 
@@ -598,7 +607,9 @@ class Report:
         self.table(["machine", ""], [[k, v] for k, v in machine(bench.redis_url)])
         self.lines += [
             f"Load average (1 min) at start / end of the run: {bench.load_before[0]:.2f} / "
-            f"{bench.load_after[0]:.2f}. Whole run: {bench.elapsed:.0f} s. "
+            f"{bench.load_after[0]:.2f}. Whole run: {bench.elapsed:.0f} s ("
+            + ", ".join(f"{name} {sec:.0f} s" for name, sec in bench.phase_times.items())
+            + "). "
             f"Database: {bench.setup['database']} (SQLite: WAL, synchronous=NORMAL; "
             "persistent connections), sessions: "
             f"`{bench.setup['session_engine']}`, settings: `bench.settings` over "
@@ -714,8 +725,22 @@ class Report:
                 ),
                 self.row("= the view in-process (WSGI handler)", lambda r: fmt(layer(r, "app"))),
                 self.row(
-                    "+ gunicorn and HTTP (our redirect - in-process view)",
-                    lambda r: fmt(median(r["ours"]) - layer(r, "app")),
+                    "+ gunicorn and HTTP (the same redirect through gunicorn - in-process)",
+                    lambda r: fmt(layer(r, "http") - layer(r, "app")),
+                ),
+                self.row("= our redirect through gunicorn", lambda r: fmt(layer(r, "http"))),
+                self.row(
+                    "API client layer with the proposed cache memo (`bench/proposed.py`)",
+                    lambda r: "{} (saves {})".format(
+                        fmt(layer(r, "client_memo") - layer(r, "floor")),
+                        fmt(layer(r, "client") - layer(r, "client_memo")),
+                    ),
+                ),
+                self.row(
+                    "the view in-process with it",
+                    lambda r: "{} (saves {})".format(
+                        fmt(layer(r, "app_memo")), fmt(layer(r, "app") - layer(r, "app_memo"))
+                    ),
                 ),
                 self.row(
                     "SQL queries per redirect", lambda r: str(len(r["layers"]["operations"]["sql"]))
@@ -723,6 +748,10 @@ class Report:
                 self.row(
                     "cache operations per redirect",
                     lambda r: ", ".join(r["layers"]["operations"]["cache"]) or "none",
+                ),
+                self.row(
+                    "cache operations per redirect with the memo",
+                    lambda r: ", ".join(r["layers"]["operations"]["cache_with_memo"]) or "none",
                 ),
                 self.row(
                     "get_config() / get_backend() calls per redirect",
