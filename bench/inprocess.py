@@ -127,6 +127,21 @@ def _client_caller() -> Callable[[], None]:
     return call
 
 
+def _naive_caller(protocol: str, api_url: str) -> Callable[[], None]:
+    """The naive client work alone (bench/views.py's, without Django around it)."""
+    from bench import views
+
+    naive = {"soap": views._naive_soap, "rpc": views._naive_rpc, "rest": views._naive_rest}[
+        protocol
+    ]
+    api = api_url.rstrip("/")
+
+    def call() -> None:
+        naive(api, "EMULATOR", "emulator-secret-key", CUSTOMER, "127.0.0.1")
+
+    return call
+
+
 def _timed(function: Callable[[], Any], count: int) -> list[float]:
     samples = []
     for _ in range(count):
@@ -386,7 +401,9 @@ def _layers(
     protocol = get_backend().protocol
     api_url = settings.TWOCHECKOUT_SSO["API_URL"]
     app = _wsgi_caller(cookie_name, cookie)
+    ping = _wsgi_caller(cookie_name, cookie, path="/bench/ping/", status="200")
     client = _client_caller()
+    naive = _naive_caller(protocol, api_url)
     browser = requests.Session()
     browser.headers["Cookie"] = f"{cookie_name}={cookie}"
 
@@ -410,6 +427,8 @@ def _layers(
         "client_memo": [],
         "app": [],
         "app_memo": [],
+        "ping": [],
+        "naive_client": [],
         "http": [],
     }
     service_ms: list[float] = []
@@ -421,6 +440,8 @@ def _layers(
             samples["floor"].append((time.perf_counter() - started) * 1000)
         samples["client"] += _timed(client, per_block)
         samples["app"] += _timed(app, per_block)
+        samples["ping"] += _timed(ping, per_block)
+        samples["naive_client"] += _timed(naive, max(1, per_block // 4))
         with client_memo():
             samples["client_memo"] += _timed(client, per_block)
             samples["app_memo"] += _timed(app, per_block)
@@ -429,6 +450,7 @@ def _layers(
     if not samples["http"]:
         del samples["http"]
     with client_memo():
+        app()  # the memo is fresh: what a redirect reads in steady state
         memo_operations = _count_operations(app)
     operations = _count_operations(app)
     operations["calls"] = _call_counts(app)

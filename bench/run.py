@@ -720,8 +720,13 @@ class Report:
                     lambda r: fmt(layer(r, "client") - layer(r, "floor")),
                 ),
                 self.row(
-                    "+ Django app (middleware, session, user, customer link, audit row, signal)",
-                    lambda r: fmt(layer(r, "app") - layer(r, "client")),
+                    "+ the SSO view's own work (config, context, audit row, signal, 302)",
+                    lambda r: fmt(layer(r, "app") - layer(r, "client") - layer(r, "ping")),
+                ),
+                self.row(
+                    "+ Django work any logged-in page does (`/bench/ping/` in-process: "
+                    "middleware, session, user, customer link)",
+                    lambda r: fmt(layer(r, "ping")),
                 ),
                 self.row("= the view in-process (WSGI handler)", lambda r: fmt(layer(r, "app"))),
                 self.row(
@@ -854,6 +859,15 @@ class Report:
                 self.row(
                     "our redirect (same blocks), median / p95",
                     lambda r: f"{fmt(median(r['ours_vs_naive']))} / {fmt(p95(r['ours_vs_naive']))}",
+                ),
+                self.row(
+                    "client work alone, no Django (in-process): naive / ours",
+                    lambda r: "{} / {} = {:.1f}x".format(
+                        fmt(r["layers"]["median_ms"]["naive_client"]),
+                        fmt(r["layers"]["median_ms"]["client"]),
+                        r["layers"]["median_ms"]["naive_client"]
+                        / r["layers"]["median_ms"]["client"],
+                    ),
                 ),
                 self.row(
                     "upstream calls per naive redirect",
