@@ -4,18 +4,25 @@ After ``threshold`` transport failures (timeouts, refused or dropped connections
 5xx, unreadable bodies) within one cool-down window, calls fail at once with
 :class:`~django_2co_sso.exceptions.ServiceUnavailableError` for ``cooldown`` seconds,
 so shoppers stop waiting for timeouts; then calls go upstream again. ``threshold`` 0
-turns the breaker off. In steady state it costs one cache read per call.
+turns the breaker off. A process that found the breaker closed trusts that for
+``CLOSED_RECHECK`` seconds, so in steady state it costs one cache read per second per
+process, not one per call; a breaker opened by another process is honoured here within
+that second.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 from django.core.cache import BaseCache, caches
 
 from .exceptions import ServiceUnavailableError
 
 logger = logging.getLogger("django_2co_sso")
+
+#: Seconds a process trusts a "closed" reading before reading the cache again.
+CLOSED_RECHECK = 1.0
 
 
 class CircuitBreaker:
@@ -28,6 +35,7 @@ class CircuitBreaker:
         self.threshold = threshold
         self.cooldown = max(1, round(cooldown))
         self._failed_since_success = False
+        self._closed_until = 0.0
 
     @property
     def cache(self) -> BaseCache:
@@ -36,7 +44,12 @@ class CircuitBreaker:
 
     def is_open(self) -> bool:
         """Whether calls are being refused right now."""
-        return self.threshold > 0 and bool(self.cache.get(self.open_key))
+        if self.threshold <= 0 or time.monotonic() < self._closed_until:
+            return False
+        if self.cache.get(self.open_key):
+            return True
+        self._closed_until = time.monotonic() + CLOSED_RECHECK
+        return False
 
     def before_call(self) -> None:
         """Raise :class:`ServiceUnavailableError` while the breaker is open."""
@@ -50,6 +63,7 @@ class CircuitBreaker:
         if self.threshold <= 0:
             return
         self._failed_since_success = True
+        self._closed_until = 0.0
         cache = self.cache
         cache.add(self.failures_key, 0, timeout=self.cooldown)
         try:
@@ -75,4 +89,5 @@ class CircuitBreaker:
     def reset(self) -> None:
         """Close the breaker and forget all failures."""
         self._failed_since_success = False
+        self._closed_until = 0.0
         self.cache.delete_many([self.open_key, self.failures_key])

@@ -11,6 +11,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from .conf import build_config, merged_settings
@@ -71,3 +73,14 @@ def clear_backends() -> None:
     """Forget every built backend (the next call builds anew)."""
     with _lock:
         _backends.clear()
+
+
+@receiver(setting_changed)
+def _settings_changed(setting: str, **kwargs: Any) -> None:
+    """``override_settings`` of the setting or the caches gives fresh backends.
+
+    Backends remember the sessionID and the circuit state for a few seconds in the
+    process; a test that swaps the setting or clears the cache must not inherit them.
+    """
+    if setting in ("TWOCHECKOUT_SSO", "CACHES"):
+        clear_backends()

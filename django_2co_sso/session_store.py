@@ -19,6 +19,10 @@ from collections.abc import Callable
 from django.core.cache import BaseCache, caches
 
 _POLL_INTERVAL = 0.01
+#: Seconds a process reuses the sessionID it last saw without reading the cache again.
+LOCAL_TTL = 30.0
+#: How long 2Checkout keeps a sessionID after login (seconds).
+UPSTREAM_LIFETIME = 600
 
 
 class SessionStore:
@@ -45,6 +49,8 @@ class SessionStore:
         self.lock_key = f"{key_prefix}:session-lock:{scope}"
         self.lifetime = lifetime
         self.lock_timeout = lock_timeout
+        self._local_ttl = max(0.0, min(LOCAL_TTL, lifetime, UPSTREAM_LIFETIME - lifetime - 1))
+        self._local: tuple[str, float] | None = None
 
     def __repr__(self) -> str:
         return f"<SessionStore key={self.key!r}>"
@@ -59,12 +65,24 @@ class SessionStore:
         value = self.cache.get(self.key)
         return value if isinstance(value, str) and value else None
 
+    def _remember(self, session_id: str) -> str:
+        if self._local_ttl:
+            self._local = (session_id, time.monotonic() + self._local_ttl)
+        return session_id
+
     def obtain(self, login: Callable[[], str]) -> str:
         """The shared sessionID, logging in through ``login`` if there is none.
 
         Only one caller at a time logs in; the others wait up to ``lock_timeout`` for the
-        session it stores, and then log in themselves if it never came.
+        session it stores, and then log in themselves if it never came. The sessionID this
+        process last saw is reused without a cache read for ``LOCAL_TTL`` seconds.
         """
+        local = self._local
+        if local is not None and time.monotonic() < local[1]:
+            return local[0]
+        return self._remember(self._obtain(login))
+
+    def _obtain(self, login: Callable[[], str]) -> str:
         session_id = self.get()
         if session_id:
             return session_id
@@ -94,5 +112,6 @@ class SessionStore:
 
     def discard(self, session_id: str) -> None:
         """Forget ``session_id`` if it is still the shared one (not a newer one)."""
+        self._local = None
         if self.get() == session_id:
             self.cache.delete(self.key)

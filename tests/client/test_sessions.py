@@ -190,3 +190,44 @@ def test_discard_keeps_a_newer_session() -> None:
     assert store.get() == "NEW"
     store.discard("NEW")
     assert store.get() is None
+
+
+def test_process_reuses_the_session_without_reading_the_cache(rpc_server: RpcServer) -> None:
+    from unittest import mock
+
+    rpc_server.returns("getSingleSignOn", URL)
+    backend = get_backend()
+    backend.subscription_sso_url("SUB1")
+    from django.core.cache import caches
+
+    cache_class = type(caches["default"])
+    with mock.patch.object(cache_class, "get", side_effect=AssertionError("cache read")):
+        backend.subscription_sso_url("SUB1")  # neither the session nor the breaker is read
+    assert rpc_server.names() == ["login", "getSingleSignOn", "getSingleSignOn"]
+
+
+def test_process_memo_never_outlives_upstream_lifetime() -> None:
+    from django_2co_sso.session_store import UPSTREAM_LIFETIME
+
+    for lifetime in (1, 60, 540, 570, 599):
+        store = SessionStore(
+            cache_alias="default",
+            key_prefix="t",
+            merchant_code="M",
+            api_url="u",
+            protocol="rpc",
+            lifetime=lifetime,
+            lock_timeout=1,
+        )
+        assert store._local_ttl <= lifetime
+        assert lifetime + store._local_ttl < UPSTREAM_LIFETIME
+
+
+def test_override_settings_gives_a_fresh_backend(rpc_server: RpcServer) -> None:
+    """Same content, but override_settings fires setting_changed: no inherited memo."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    first = get_backend()
+    with override_settings(TWOCHECKOUT_SSO=dict(settings.TWOCHECKOUT_SSO)):
+        assert get_backend() is not first
