@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .backends.base import BaseBackend
 
-__all__ = ["__version__", "get_backend"]
+__all__ = ["__version__", "get_backend", "warm_up"]
 
 __version__ = "0.1.0.dev0"
 
@@ -30,3 +30,27 @@ def get_backend(**overrides: Any) -> BaseBackend:
     from .registry import get_backend as _get_backend
 
     return _get_backend(**overrides)
+
+
+def warm_up(**overrides: Any) -> bool:
+    """Build the configured backend and load what its first link would (opt-in).
+
+    Call it where a worker process starts, e.g. in gunicorn's ``post_worker_init`` hook,
+    so the first shopper does not wait for imports, the cache connection and (SOAP) the
+    WSDL download and parse. Makes no API call. Returns False, with a warning logged,
+    when 2Checkout (the WSDL) cannot be reached: the worker then starts anyway and the
+    first link loads it. Raises :class:`~django_2co_sso.exceptions.ConfigurationError` for
+    an invalid setting.
+    """
+    import logging
+
+    from .exceptions import UpstreamError
+
+    try:
+        get_backend(**overrides).warm_up()
+    except UpstreamError as error:
+        logging.getLogger("django_2co_sso").warning(
+            "2checkout warm-up failed (%s); the first link will load the client", error.code
+        )
+        return False
+    return True

@@ -272,6 +272,17 @@ class BaseBackend(abc.ABC):
             raise BadResponseError("2Checkout returned no customer object.")
         return result
 
+    def warm_up(self) -> None:
+        """Do now what the first link would otherwise pay for: connect the cache client.
+
+        Subclasses add their own (SOAP loads and parses the WSDL). Makes no API call.
+        """
+        self.circuit.is_open()
+        self._warm_up()
+
+    def _warm_up(self) -> None:  # noqa: B027 - optional hook, empty on purpose
+        """Protocol-specific preparation; none by default."""
+
     def check_credentials(self) -> None:
         """Make one authenticated call; raise :class:`AuthenticationError` if refused."""
         self._guarded(self._check_credentials)

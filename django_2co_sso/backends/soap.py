@@ -162,6 +162,10 @@ class SoapBackend(SessionBackend):
                     self._service = client.create_service(binding.name, self.endpoint)
         return self._service
 
+    def _warm_up(self) -> None:
+        """Load and parse the WSDL (from ``WSDL_CACHE_PATH`` when set)."""
+        self.service  # noqa: B018
+
     def _invoke(self, method: str, params: list[Any]) -> Any:
         return self._upstream(method, lambda: self._call_operation(method, params))
 
