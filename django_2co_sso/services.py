@@ -205,7 +205,11 @@ def resolve_customer(request: HttpRequest) -> CustomerReference | None:
 def owns_subscription(
     request: HttpRequest, reference: str, customer: CustomerReference | None
 ) -> bool:
-    """Whether subscription ``reference`` belongs to the shopper (see the module docstring)."""
+    """Whether subscription ``reference`` belongs to the shopper (see the module docstring).
+
+    Without an owner function, a reference that is not well formed belongs to nobody and
+    never reaches a query (a NUL byte, for one, is an error on PostgreSQL).
+    """
     config = get_config()
     if config.subscription_owner_function:
         function = _import_callable(
@@ -214,12 +218,24 @@ def owns_subscription(
         return bool(function(request, reference))
     if customer is None:
         return False
+    try:
+        validation.validate_reference(reference, field="subscription_reference")
+    except InvalidInputError:
+        return False
     field = (
         "customer__external_reference"
         if customer.reference_type == "external"
         else "customer__twocheckout_reference"
     )
     return Subscription.objects.filter(reference=reference, **{field: customer.reference}).exists()
+
+
+def _printable(value: object, limit: int) -> str:
+    """``value`` as text fit for the audit log: no control characters, at most ``limit``.
+
+    Rejected input is audited too, and PostgreSQL refuses NUL bytes in text columns.
+    """
+    return "".join(c for c in str(value) if c.isprintable())[:limit]
 
 
 def _issue(
@@ -251,9 +267,9 @@ def _issue(
         SSOAuditLog.objects.create(
             user=cast(Any, context.user),  # AUTH_USER_MODEL may be a custom model
             kind=kind,
-            target_reference=str(reference)[: validation.MAX_REFERENCE_LENGTH],
+            target_reference=_printable(reference, validation.MAX_REFERENCE_LENGTH),
             page=page or "",
-            detail=detail[:254],
+            detail=_printable(detail, 254),
             client_ip=context.client_ip or None,
             outcome=str(outcome)[:64],
             duration_ms=duration_ms,
