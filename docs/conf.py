@@ -63,19 +63,36 @@ GENERATED.mkdir(exist_ok=True)
 _RELATIVE_LINK = re.compile(r"\[([^\]]+)\]\((?![a-z][a-z0-9+.-]*:|#)([^)\s]+)\)", re.I)
 
 
-def _copy_markdown(source: Path, target: Path) -> None:
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$", re.M)
+
+
+def _headings_as_bold(text: str) -> str:
+    """Drop the H1 and turn other headings into bold lines.
+
+    Included into a section of its own page, a generated file's heading levels would skip
+    levels (H1 to H3), which Sphinx reports as a warning: an error with ``-W``.
+    """
+
+    def bold(match: re.Match[str]) -> str:
+        return "" if len(match[1]) == 1 else f"**{match[2].strip()}**"
+
+    return _HEADING.sub(bold, text)
+
+
+def _copy_markdown(source: Path, target: Path, *, flatten_headings: bool = False) -> None:
     def repo_path(match: re.Match[str]) -> str:
         path = posixpath.normpath(
             posixpath.join(source.parent.relative_to(ROOT).as_posix(), match[2])
         )
         return f"{match[1]} (``{path}``)"
 
-    target.write_text(_RELATIVE_LINK.sub(repo_path, source.read_text(encoding="utf-8")))
+    text = _RELATIVE_LINK.sub(repo_path, source.read_text(encoding="utf-8"))
+    target.write_text(_headings_as_bold(text) if flatten_headings else text)
 
 
 _BENCH = ROOT / "bench" / "results.md"
 if _BENCH.exists():
-    _copy_markdown(_BENCH, GENERATED / "bench_results.md")
+    _copy_markdown(_BENCH, GENERATED / "bench_results.md", flatten_headings=True)
 else:
     (GENERATED / "bench_results.md").write_text(
         "_No benchmark results yet: run `make bench` to write `bench/results.md`._\n"
