@@ -1,7 +1,7 @@
 """gunicorn config (``-c bench/gunicorn_warm.py``): load the 2Checkout client at worker start.
 
-Shows what figure 4 would be if the library (or the project) warmed the client before the
-first shopper came: imports, WSDL parse, cache connection, all in ``post_worker_init``.
+What a project does to spare its first shopper the imports, the WSDL parse and the cache
+connection: call :func:`django_2co_sso.warm_up` in gunicorn's ``post_worker_init``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,6 @@ from typing import Any
 
 
 def post_worker_init(worker: Any) -> None:
-    from bench.warm import warm_up
+    import django_2co_sso
 
-    warm_up()
+    django_2co_sso.warm_up()

@@ -7,9 +7,10 @@
     Times, interleaved in blocks, in this one process: the floor (a bare keep-alive
     ``requests`` call with a prebuilt body), the API client alone
     (``get_backend().customer_sso_url``), and the whole Django app (the WSGI handler
-    gunicorn calls, with the session cookie); counts the SQL queries and cache operations
-    of one redirect; and profiles the app with pyinstrument (when installed), attributing
-    the time to components.
+    gunicorn calls, with the session cookie); counts the SQL queries of one redirect and
+    the cache operations of a run of redirects (the client remembers the sessionID and a
+    closed circuit breaker in the process, so most redirects read nothing); and profiles
+    the app with pyinstrument (when installed), attributing the time to components.
 
 Every command prints one JSON line last.
 """
@@ -151,8 +152,8 @@ def _timed(function: Callable[[], Any], count: int) -> list[float]:
     return samples
 
 
-def _count_operations(call: Callable[[], None]) -> dict[str, Any]:
-    """SQL queries and cache operations of one call of ``call``."""
+def _count_operations(call: Callable[[], None], repeat: int = 1) -> dict[str, Any]:
+    """SQL queries and cache operations of ``repeat`` calls of ``call``, and their time."""
     from django.core.cache import caches
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -175,14 +176,17 @@ def _count_operations(call: Callable[[], None]) -> dict[str, Any]:
             return _orig(self, *args, **kw)
 
         setattr(cache_class, name, wrapper)
+    started = time.perf_counter()
     try:
         with CaptureQueriesContext(connection) as queries:
-            call()
+            for _ in range(repeat):
+                call()
     finally:
         for name, original in originals.items():
             setattr(cache_class, name, original)
+    elapsed = time.perf_counter() - started
     sql = [query["sql"].split(" WHERE ")[0].split(" VALUES ")[0][:90] for query in queries]
-    return {"sql": sql, "cache": seen}
+    return {"sql": sql, "cache": seen, "count": repeat, "seconds": elapsed}
 
 
 #: Components a profile sample is charged to: the innermost matching frame wins.
@@ -216,12 +220,17 @@ _SPANS = (
     ),
     ("backend.customer_sso_url", "customer_sso_url", "django_2co_sso/backends/base.py", ""),
     (
-        "  SessionStore.obtain (sessionID from the cache)",
+        "  SessionStore.obtain (sessionID: process memo, else the cache)",
         "obtain",
         "django_2co_sso/session_store.py",
         "",
     ),
-    ("  CircuitBreaker.before_call (a cache read)", "before_call", "django_2co_sso/circuit.py", ""),
+    (
+        "  CircuitBreaker.before_call (closed: process memo, else a cache read)",
+        "before_call",
+        "django_2co_sso/circuit.py",
+        "",
+    ),
     (
         "  BaseBackend._upstream (the API call, its log line)",
         "_upstream",
@@ -395,7 +404,6 @@ def _layers(
     import requests
     from django.conf import settings
 
-    from bench.proposed import client_memo
     from django_2co_sso import get_backend
 
     protocol = get_backend().protocol
@@ -424,9 +432,7 @@ def _layers(
     samples: dict[str, list[float]] = {
         "floor": [],
         "client": [],
-        "client_memo": [],
         "app": [],
-        "app_memo": [],
         "ping": [],
         "naive_client": [],
         "http": [],
@@ -442,19 +448,16 @@ def _layers(
         samples["app"] += _timed(app, per_block)
         samples["ping"] += _timed(ping, per_block)
         samples["naive_client"] += _timed(naive, max(1, per_block // 4))
-        with client_memo():
-            samples["client_memo"] += _timed(client, per_block)
-            samples["app_memo"] += _timed(app, per_block)
         if http_url:
             samples["http"] += _timed(http, per_block)
     if not samples["http"]:
         del samples["http"]
-    with client_memo():
-        app()  # the memo is fresh: what a redirect reads in steady state
-        memo_operations = _count_operations(app)
     operations = _count_operations(app)
+    # the cache operations of a run of redirects in steady state, not of one: the client
+    # rereads the cache when its process memo of the sessionID or of the breaker expires
+    run = _count_operations(app, repeat=count)
+    operations["cache_run"] = {k: run[k] for k in ("cache", "count", "seconds")}
     operations["calls"] = _call_counts(app)
-    operations["cache_with_memo"] = memo_operations["cache"]
     micro = _micro(max(50, count // 3))
     work = Path(os.environ.get("BENCH_WORK", "bench/.work"))
     profile = _profile(app, profile_count, work / f"profile-{protocol}.txt")
@@ -479,7 +482,7 @@ def _cold(cookie_name: str, cookie: str, warm: bool) -> dict[str, Any]:
     for _ in range(3):
         ping()
     if warm:
-        from bench.warm import warm_up
+        from django_2co_sso import warm_up
 
         warm_up()
     app = _wsgi_caller(cookie_name, cookie)

@@ -57,6 +57,11 @@ def test_quick_run_writes_every_table(tmp_path: Path) -> None:
     assert "| CPU |" in text
     assert "| zeep |" in text
     assert "| 1. upstream calls per redirect = 1.00 | met |" in text
+    # the client's memo and warm_up() are the library's now: measured, not proposed
+    assert "proposed" not in text
+    assert "| cache operations per redirect (counted over a run of steady-state" in text
+    assert "| worker boot until it answers (s; Django, no client loaded) |" in text
     if "cache: Redis" in text:
         assert "| logins (whole cluster, from cold) | 1 |" in text
         assert "| errors (all redirects) | 0 of " in text
+        assert "warmed by `django_2co_sso.warm_up()`" in text
