@@ -118,8 +118,6 @@ class BaseBackend(abc.ABC):
     protocol: ClassVar[str] = ""
     #: Customer pages this backend can reach (REST knows fewer than SOAP/JSON-RPC).
     customer_pages: ClassVar[tuple[str, ...]] = v.CUSTOMER_PAGES
-    #: Whether ``language`` reaches 2Checkout for subscription links.
-    sends_subscription_language: ClassVar[bool] = False
 
     def __init__(self, config: SSOConfig) -> None:
         self.config = config

@@ -59,8 +59,3 @@ def json_body(response: requests.Response, what: str) -> Any:
             "not JSON.",
             status=response.status_code,
         ) from None
-
-
-def timeouts(connect: float, read: float) -> tuple[float, float]:
-    """The ``(connect, read)`` pair given to every request."""
-    return (connect, read)

@@ -13,7 +13,7 @@ from typing import Any
 from ..conf import SSOConfig
 from ..exceptions import BadResponseError
 from .base import SessionBackend
-from .http import json_body, mapped_transport_errors, new_session, timeouts
+from .http import json_body, mapped_transport_errors, new_session
 
 
 class JsonRpcBackend(SessionBackend):
@@ -26,7 +26,7 @@ class JsonRpcBackend(SessionBackend):
         self.endpoint = config.endpoint("rpc")
         self.http = new_session()
         self._ids = itertools.count(1)
-        self._timeout = timeouts(config.connect_timeout, config.timeout)
+        self._timeout = (config.connect_timeout, config.timeout)
 
     def _invoke(self, method: str, params: list[Any]) -> Any:
         return self._upstream(method, lambda: self._post(method, params))

@@ -25,7 +25,7 @@ from .base import (
     PartnerSSO,
     SubscriptionSSO,
 )
-from .http import json_body, mapped_transport_errors, new_session, timeouts
+from .http import json_body, mapped_transport_errors, new_session
 from .jsonrpc import JsonRpcBackend
 
 #: Customer pages the REST ``/customers/{ref}/account/{PageType}/`` request documents.
@@ -49,13 +49,12 @@ class RestBackend(BaseBackend):
 
     protocol = "rest"
     customer_pages = REST_CUSTOMER_PAGES
-    sends_subscription_language = True
 
     def __init__(self, config: SSOConfig) -> None:
         super().__init__(config)
         self.base_url = config.endpoint("rest")
         self.http = new_session()
-        self._timeout = timeouts(config.connect_timeout, config.timeout)
+        self._timeout = (config.connect_timeout, config.timeout)
         self._partner_backend = JsonRpcBackend(config)
 
     def _get(self, method: str, path: str, params: dict[str, Any]) -> Any:
