@@ -1,9 +1,10 @@
 """The ``TWOCHECKOUT_SSO`` setting: every key, its default, and how it is read.
 
-Settings are read lazily, at call time, so ``override_settings`` and per-test
-settings work. :func:`get_config` merges the project's dict over :data:`DEFAULTS`,
-rejects unknown keys and wrong types with :class:`~django_2co_sso.exceptions.ConfigurationError`,
-and returns an immutable :class:`SSOConfig` whose ``repr`` never shows the secret key.
+Settings are read lazily: on first use, and again after every change Django announces
+(``override_settings``, pytest-django's ``settings`` fixture), so per-test settings work
+while a request does not validate the setting again each time it needs it.
+:func:`get_config` merges the project's dict over :data:`DEFAULTS`, rejects unknown keys
+and wrong types with :class:`~django_2co_sso.exceptions.ConfigurationError`, and returns an immutable :class:`SSOConfig` whose ``repr`` never shows the secret key.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from .exceptions import ConfigurationError
 
@@ -276,6 +279,27 @@ def build_config(values: Mapping[str, Any]) -> SSOConfig:
     return SSOConfig(**fields)
 
 
+_current: SSOConfig | None = None
+
+
 def get_config(**overrides: Any) -> SSOConfig:
-    """The current settings, read now, validated, with ``overrides`` applied on top."""
-    return build_config(merged_settings(overrides))
+    """The current settings, validated, with ``overrides`` applied on top.
+
+    Without overrides the validated result is kept until Django announces a change of
+    ``TWOCHECKOUT_SSO`` (``setting_changed``); an invalid setting is never kept.
+    """
+    global _current
+    if overrides:
+        return build_config(merged_settings(overrides))
+    config = _current
+    if config is None:
+        config = _current = build_config(merged_settings())
+    return config
+
+
+@receiver(setting_changed)
+def _forget_config(setting: str, **kwargs: Any) -> None:
+    """Read the setting anew after ``override_settings`` (or any announced change)."""
+    global _current
+    if setting == SETTING_NAME:
+        _current = None

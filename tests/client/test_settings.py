@@ -121,3 +121,14 @@ def test_backend_path_that_does_not_import_is_a_configuration_error() -> None:
 
 def test_locmem_is_the_test_settings_backend() -> None:
     assert isinstance(get_backend(), LocmemBackend)
+
+
+def test_config_is_kept_until_django_announces_a_change() -> None:
+    first = get_config()
+    assert get_config() is first  # not merged and validated again on every call
+    with override_settings(TWOCHECKOUT_SSO={"TIMEOUT": 4}):
+        assert get_config() is not first
+        assert get_config().timeout == 4.0
+    assert get_config() == first
+    assert get_config(TIMEOUT=6).timeout == 6.0  # overrides are never kept
+    assert get_config() == first
