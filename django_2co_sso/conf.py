@@ -4,7 +4,8 @@ Settings are read lazily: on first use, and again after every change Django anno
 (``override_settings``, pytest-django's ``settings`` fixture), so per-test settings work
 while a request does not validate the setting again each time it needs it.
 :func:`get_config` merges the project's dict over :data:`DEFAULTS`, rejects unknown keys
-and wrong types with :class:`~django_2co_sso.exceptions.ConfigurationError`, and returns an immutable :class:`SSOConfig` whose ``repr`` never shows the secret key.
+and wrong types with :class:`~django_2co_sso.exceptions.ConfigurationError`, and returns
+an immutable :class:`SSOConfig` whose ``repr`` never shows the secret key.
 """
 
 from __future__ import annotations
