@@ -11,7 +11,7 @@ It serves, under one base URL (so a client only changes its ``API_URL``):
 
 Methods (positional): ``login``, ``getSingleSignOn``, ``getSingleSignOnByCustomer``,
 ``getSingleSignOnInCart``, ``getCustomerInformationBySSOToken``, ``setPartner``,
-``getPartnerSingleSignOn``. Behaviour and validation: :mod:`.service`; error codes per protocol:
+``getPartnerSingleSignOn``, ``getCustomerSubscriptions``. Behaviour and validation: :mod:`.service`; error codes per protocol:
 :mod:`.errors`; login HMAC: :mod:`.auth`; sessions: :mod:`.sessions`; tokens: :mod:`.tokens`;
 fault injection: :mod:`.faults`; counters: :mod:`.stats`; seed format: :mod:`.data`.
 

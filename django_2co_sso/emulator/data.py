@@ -14,7 +14,9 @@ Seed format (JSON file or the same structure as a Python dict), keys as in 2Chec
       "Subscriptions": [
         {"SubscriptionReference": "4E2A1B9C70",      # required
          "CustomerReference": "352365983",          # required, a 2Checkout customer reference
-         "ProductName": "Pro plan", "Status": "ACTIVE"}
+         "ProductName": "Pro plan", "Status": "ACTIVE",
+         "ProductCode": "PRO-YEARLY", "StartDate": "2025-01-15",  # optional, see
+         "ExpirationDate": "2026-01-15"}                          # subscription_from_mapping
       ],
       "Partners": [
         {"Code": "ACMEDIST", "Name": "Acme Distribution", "Active": true,
@@ -31,14 +33,17 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import re
 import threading
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 #: The seed shipped with the package, used when none is given.
 DEFAULT_SEED_RESOURCE = "seed/default.json"
+
+_DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 _CUSTOMER_STR_FIELDS = (
     "FirstName",
@@ -92,22 +97,49 @@ class Customer:
         }
 
 
+#: Statuses whose subscription is switched off (``SubscriptionEnabled`` false by default).
+DISABLED_STATUSES: Final = frozenset({"DISABLED", "CANCELED", "CANCELLED"})
+#: Statuses that renew automatically (``RecurringEnabled`` true by default).
+RENEWING_STATUSES: Final = frozenset({"ACTIVE", "TRIAL", "PASTDUE"})
+
+
 @dataclasses.dataclass(frozen=True)
 class Subscription:
-    """A subscription of one customer (``customer_reference`` is 2Checkout's reference)."""
+    """A subscription of one customer (``customer_reference`` is 2Checkout's reference).
+
+    Dates are ``YYYY-MM-DD`` strings (None = unknown). ``enabled`` is the API's
+    ``SubscriptionEnabled``, ``recurring_enabled`` its ``RecurringEnabled`` (automatic renewal);
+    ``test`` marks a test order's subscription; ``card_last_digits`` the card on file.
+    """
 
     reference: str
     customer_reference: str
     product_name: str = ""
     status: str = "ACTIVE"
+    product_code: str = ""
+    quantity: int = 1
+    start_date: str | None = None
+    expiration_date: str | None = None
+    enabled: bool = True
+    recurring_enabled: bool = True
+    test: bool = False
+    card_last_digits: str | None = None
 
     def to_api(self) -> dict[str, Any]:
-        """Return the subscription in seed/API key style."""
+        """Return the subscription in seed key style (round-trips through the seed format)."""
         return {
             "SubscriptionReference": self.reference,
             "CustomerReference": self.customer_reference,
             "ProductName": self.product_name,
             "Status": self.status,
+            "ProductCode": self.product_code,
+            "ProductQuantity": self.quantity,
+            "StartDate": self.start_date,
+            "ExpirationDate": self.expiration_date,
+            "SubscriptionEnabled": self.enabled,
+            "RecurringEnabled": self.recurring_enabled,
+            "TestSubscription": self.test,
+            "CardLastDigits": self.card_last_digits,
         }
 
 
@@ -181,14 +213,39 @@ def customer_from_mapping(item: Mapping[str, Any]) -> Customer:
     )
 
 
+def _opt_date(item: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = _opt_str(item, key, where)
+    if value is not None and not _DATE_RE.fullmatch(value):
+        raise ValueError(f"{where}: {key} must be a date YYYY-MM-DD")
+    return value
+
+
 def subscription_from_mapping(item: Mapping[str, Any]) -> Subscription:
-    """Build a :class:`Subscription` from a seed object."""
+    """Build a :class:`Subscription` from a seed object.
+
+    Optional keys: ``ProductName``, ``Status`` (``ACTIVE``), ``ProductCode``,
+    ``ProductQuantity`` (1), ``StartDate``/``ExpirationDate`` (``YYYY-MM-DD``),
+    ``SubscriptionEnabled`` (false for a disabled or cancelled status), ``RecurringEnabled``
+    (true for ACTIVE, TRIAL, PASTDUE), ``TestSubscription`` (false), ``CardLastDigits``.
+    """
     where = f"subscription {item.get('SubscriptionReference')!r}"
+    status = _opt_str(item, "Status", where) or "ACTIVE"
+    quantity = item.get("ProductQuantity", 1)
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise ValueError(f"{where}: ProductQuantity must be a positive integer")
     return Subscription(
         reference=_req_str(item, "SubscriptionReference", where),
         customer_reference=_req_str(item, "CustomerReference", where),
         product_name=_opt_str(item, "ProductName", where) or "",
-        status=_opt_str(item, "Status", where) or "ACTIVE",
+        status=status,
+        product_code=_opt_str(item, "ProductCode", where) or "",
+        quantity=quantity,
+        start_date=_opt_date(item, "StartDate", where),
+        expiration_date=_opt_date(item, "ExpirationDate", where),
+        enabled=_bool(item, "SubscriptionEnabled", status not in DISABLED_STATUSES, where),
+        recurring_enabled=_bool(item, "RecurringEnabled", status in RENEWING_STATUSES, where),
+        test=_bool(item, "TestSubscription", False, where),
+        card_last_digits=_opt_str(item, "CardLastDigits", where),
     )
 
 
@@ -294,6 +351,15 @@ class Dataset:
                 )
             self._subscriptions[subscription.reference] = subscription
         return subscription
+
+    def update_subscription(self, reference: str, **changes: Any) -> Subscription:
+        """Replace fields of subscription ``reference`` (dataclass field names) and return the
+        new record; raise :class:`KeyError` if there is no such subscription."""
+        with self._lock:
+            current = self._subscriptions[reference]
+            updated = dataclasses.replace(current, **changes)
+            self._subscriptions[reference] = updated
+        return updated
 
     def add_partner(self, partner: Partner) -> Partner:
         """Add a partner; raise :class:`ValueError` if the code is taken."""

@@ -86,6 +86,12 @@ METHODS: Final[dict[str, Method]] = {
             "string",
             frozenset({"validityTime"}),
         ),
+        Method(
+            "getCustomerSubscriptions",
+            ("sessionID", "AvangateCustomerReference", "ExternalCustomerReference"),
+            2,
+            "SubscriptionList",
+        ),
     )
 }
 
@@ -148,6 +154,11 @@ def _partner_sso(service: Service, a: list[Scalar]) -> object:
     return service.partner_sso(session, _s(a[1]), _s(a[2]), _s(a[3]), a[4], _s(a[5]))
 
 
+def _customer_subscriptions(service: Service, a: list[Scalar]) -> object:
+    service.session(a[0])
+    return service.customer_subscriptions(_s(a[1]), _s(a[2]))
+
+
 _HANDLERS: Final[dict[str, _Handler]] = {
     "login": _login,
     "getSingleSignOn": _sso,
@@ -156,13 +167,15 @@ _HANDLERS: Final[dict[str, _Handler]] = {
     "getCustomerInformationBySSOToken": _customer_info,
     "setPartner": _set_partner,
     "getPartnerSingleSignOn": _partner_sso,
+    "getCustomerSubscriptions": _customer_subscriptions,
 }
 
 
 def invoke(service: Service, method: Method, values: Sequence[Scalar]) -> object:
     """Call ``method`` with positional ``values`` (fewer = trailing nulls; more is an error).
 
-    Returns a ``str`` URL/sessionID, a ``bool`` or a customer ``dict``; raises
+    Returns a ``str`` URL/sessionID, a ``bool``, a customer ``dict`` or a list of subscription
+    ``dict``; raises
     :class:`~.errors.ApiError`.
     """
     if len(values) > len(method.params):

@@ -16,6 +16,11 @@ optional. Resources (all ``GET``) and the operation name each counts as:
 * ``/customers/{CustomerReference}/cart/`` (getSingleSignOnInCart): query ``Url`` (required),
   ``ValidityTime``, ``ValidationIp``, optional ``CustomerType``.
 * ``/customers/?ssotoken={token}`` (getCustomerInformationBySSOToken): the customer object.
+* ``/subscriptions/?AvangateCustomerReference=...`` or ``?ExternalCustomerReference=...``
+  (counted as getCustomerSubscriptions): ``{"Items": [subscription objects],
+  "Pagination": {"Page": P, "Limit": L, "Count": total}}``, paged with ``Page`` (from 1) and
+  ``Limit`` (1 to 200, default 10); without either reference every subscription of the account.
+  A page number or limit out of range is ``INVALID_PARAMS``.
 
 Without ``CustomerType`` a customer reference is looked up as an external reference first,
 then as a 2Checkout reference. Success bodies: a JSON string (the URL) or the customer object.
@@ -96,6 +101,36 @@ def _customer_by_token(service: Service, request: Request) -> object:
     return service.customer_by_token(token)
 
 
+#: Default and largest ``Limit`` of a paged search (the vendor's pagination notes).
+DEFAULT_LIMIT: Final = 10
+MAX_LIMIT: Final = 200
+
+
+def _positive(request: Request, name: str, default: int, largest: int) -> int:
+    value = request.query_value(name)
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= largest:
+        raise ApiError("INVALID_PARAMS", f"{name} must be an integer from 1 to {largest}.")
+    return int(value)
+
+
+def _search_subscriptions(service: Service, request: Request) -> object:
+    page = _positive(request, "Page", 1, 1_000_000)
+    limit = _positive(request, "Limit", DEFAULT_LIMIT, MAX_LIMIT)
+    avangate = request.query_value("AvangateCustomerReference")
+    external = request.query_value("ExternalCustomerReference")
+    if avangate or external:
+        items = service.customer_subscriptions(avangate, external)
+    else:
+        items = service.all_subscriptions()
+    start = (page - 1) * limit
+    return {
+        "Items": items[start : start + limit],
+        "Pagination": {"Page": page, "Limit": limit, "Count": len(items)},
+    }
+
+
 def route(path: str) -> tuple[str, _Action] | None:
     """Map a path under ``/rest/6.0/`` to (operation name, action), or None if unknown."""
     parts = [unquote(p) for p in path[len(PREFIX) :].strip("/").split("/")]
@@ -108,6 +143,8 @@ def route(path: str) -> tuple[str, _Action] | None:
             return "getSingleSignOnInCart", _cart(ref)
         case ["customers"]:
             return "getCustomerInformationBySSOToken", _customer_by_token
+        case ["subscriptions"]:
+            return "getCustomerSubscriptions", _search_subscriptions
     return None
 
 

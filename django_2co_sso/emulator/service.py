@@ -328,6 +328,53 @@ class Service:
             raise ApiError("INVALID_TOKEN", "The token's customer no longer exists.")
         return customer.to_api()
 
+    # -- subscriptions -------------------------------------------------------------------------
+    def customer_subscriptions(
+        self, avangate_reference: str | None, external_reference: str | None
+    ) -> list[dict[str, Any]]:
+        """getCustomerSubscriptions: the customer's subscriptions as API objects
+        (:func:`subscription_object`), in creation order.
+
+        2Checkout's reference is required unless the external one is given; when both are given
+        they must name the same customer. Unknown or mismatched: ``CUSTOMER_NOT_FOUND``.
+        """
+        customer = self.resolve_customer(avangate_reference, external_reference)
+        return [
+            subscription_object(s, customer) for s in self.data.subscriptions_of(customer.reference)
+        ]
+
+    def all_subscriptions(self) -> list[dict[str, Any]]:
+        """Every subscription of the account as API objects, in creation order."""
+        objects = []
+        for subscription in self.data.subscriptions:
+            customer = self.data.customer(subscription.customer_reference)
+            if customer is not None:  # pragma: no branch - the dataset guarantees it
+                objects.append(subscription_object(subscription, customer))
+        return objects
+
+    def resolve_customer(
+        self, avangate_reference: str | None, external_reference: str | None
+    ) -> Customer:
+        """The customer named by 2Checkout's and/or the merchant's reference, or raise
+        ``CUSTOMER_NOT_FOUND`` (none given, unknown, or the two naming different customers)."""
+        if not avangate_reference and not external_reference:
+            raise ApiError(
+                "CUSTOMER_NOT_FOUND",
+                "AvangateCustomerReference or ExternalCustomerReference is required.",
+            )
+        by_ref = self.data.customer(avangate_reference) if avangate_reference else None
+        by_ext = self.data.customer_by_external(external_reference) if external_reference else None
+        if (avangate_reference and by_ref is None) or (external_reference and by_ext is None):
+            raise ApiError("CUSTOMER_NOT_FOUND", "No customer matches the reference given.")
+        if by_ref is not None and by_ext is not None and by_ref.reference != by_ext.reference:
+            raise ApiError(
+                "CUSTOMER_NOT_FOUND",
+                "ExternalCustomerReference does not belong to the AvangateCustomerReference given.",
+            )
+        customer = by_ref or by_ext
+        assert customer is not None
+        return customer
+
     # -- partner SSO ---------------------------------------------------------------------------
     def set_partner(self, session: Session, partner_code: str | None) -> bool:
         """setPartner: choose the partner the session works on."""
@@ -437,3 +484,52 @@ def myaccount_url(base: str, page: str, subscription_reference: str | None, toke
     if subscription_reference and page in SUBSCRIPTION_SPECIFIC_PAGES:
         query = f"subscription={quote(subscription_reference, safe='')}&"
     return f"{base}{path}?{query}logintoken={token}"
+
+
+#: Fields of a subscription object, in the order SOAP sends them (``Product`` is nested).
+SUBSCRIPTION_FIELDS: Final = (
+    "SubscriptionReference",
+    "AvangateCustomerReference",
+    "ExternalCustomerReference",
+    "StartDate",
+    "ExpirationDate",
+    "SubscriptionEnabled",
+    "RecurringEnabled",
+    "Status",
+    "ProductCode",
+    "ProductName",
+    "ProductQuantity",
+    "TestSubscription",
+    "Lifetime",
+    "Product",
+)
+#: Fields of the nested ``Product`` object.
+PRODUCT_FIELDS: Final = ("ProductCode", "ProductName", "ProductQuantity")
+
+
+def subscription_object(subscription: Subscription, customer: Customer) -> dict[str, Any]:
+    """A subscription as getCustomerSubscriptions and REST ``/subscriptions/`` return it.
+
+    Keys are :data:`SUBSCRIPTION_FIELDS`: the product is given flat (``ProductCode``,
+    ``ProductName``, ``ProductQuantity``) and, as the vendor's objects nest it, under
+    ``Product``. Dates are ``YYYY-MM-DD`` or None.
+    """
+    product = {
+        "ProductCode": subscription.product_code,
+        "ProductName": subscription.product_name,
+        "ProductQuantity": subscription.quantity,
+    }
+    return {
+        "SubscriptionReference": subscription.reference,
+        "AvangateCustomerReference": customer.reference,
+        "ExternalCustomerReference": customer.external_reference,
+        "StartDate": subscription.start_date,
+        "ExpirationDate": subscription.expiration_date,
+        "SubscriptionEnabled": subscription.enabled,
+        "RecurringEnabled": subscription.recurring_enabled,
+        "Status": subscription.status,
+        **product,
+        "TestSubscription": subscription.test,
+        "Lifetime": False,
+        "Product": product,
+    }

@@ -22,7 +22,7 @@ from .errors import ApiError
 from .gate import CallGate
 from .messages import Request, Response, text_response
 from .methods import METHODS, Scalar, invoke
-from .service import Service
+from .service import PRODUCT_FIELDS, SUBSCRIPTION_FIELDS, Service
 
 #: Target namespace of the emulator's WSDL (the real one is unconfirmed).
 NAMESPACE: Final = "urn:order"
@@ -127,11 +127,31 @@ def _scalar_xml(name: str, value: object) -> str:
     return f'<{name} xsi:type="xsd:string">{escape(str(value))}</{name}>'
 
 
+def _struct_xml(name: str, type_name: str, fields: tuple[str, ...], data: dict[str, Any]) -> str:
+    parts = []
+    for key in fields:
+        value = data.get(key)
+        if isinstance(value, dict):
+            parts.append(_struct_xml(key, "SubscriptionProduct", PRODUCT_FIELDS, value))
+        else:
+            parts.append(_scalar_xml(key, value))
+    return f'<{name} xsi:type="ns1:{type_name}">{"".join(parts)}</{name}>'
+
+
 def encode_result(operation: str, result: object) -> bytes:
-    """Return the SOAP envelope answering ``operation`` with ``result``."""
-    if isinstance(result, dict):
-        fields = "".join(_scalar_xml(key, result.get(key)) for key in CUSTOMER_FIELDS)
-        value = f'<return xsi:type="ns1:Customer">{fields}</return>'
+    """Return the SOAP envelope answering ``operation`` with ``result``: a scalar, a
+    ``Customer`` (dict) or a ``SubscriptionList`` (list of dicts: ``item`` elements, with the
+    ``SOAP-ENC:arrayType`` attribute PHP writes on arrays)."""
+    if isinstance(result, list):
+        items = "".join(
+            _struct_xml("item", "Subscription", SUBSCRIPTION_FIELDS, item) for item in result
+        )
+        value = (
+            '<return xsi:type="ns1:SubscriptionList" '
+            f'SOAP-ENC:arrayType="ns1:Subscription[{len(result)}]">{items}</return>'
+        )
+    elif isinstance(result, dict):
+        value = _struct_xml("return", "Customer", CUSTOMER_FIELDS, result)
     else:
         value = _scalar_xml("return", result)
     body = f"<ns1:{operation}Response>{value}</ns1:{operation}Response>"

@@ -109,9 +109,76 @@ def test_add_helpers(emu: Emulator, wire: Wire) -> None:
             "unknown customer",
         ),
         ({"Partners": [{"Code": "P", "Users": "a@b.c"}]}, "Users"),
+        (
+            {
+                "Customers": [{"CustomerReference": "1", "Email": "a@b.c"}],
+                "Subscriptions": [
+                    {"SubscriptionReference": "S", "CustomerReference": "1", "StartDate": "1/2/25"}
+                ],
+            },
+            "StartDate must be a date",
+        ),
+        (
+            {
+                "Customers": [{"CustomerReference": "1", "Email": "a@b.c"}],
+                "Subscriptions": [
+                    {"SubscriptionReference": "S", "CustomerReference": "1", "ProductQuantity": 0}
+                ],
+            },
+            "ProductQuantity must be a positive integer",
+        ),
         ({"Partners": "P"}, "list of objects"),
     ],
 )
 def test_invalid_seeds(seed: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Dataset.from_mapping(seed)  # type: ignore[arg-type]
+
+
+def test_subscription_flags_follow_status_unless_given() -> None:
+    data = Dataset.from_mapping(
+        {
+            "Customers": [{"CustomerReference": "1", "Email": "a@b.c"}],
+            "Subscriptions": [
+                {"SubscriptionReference": "A", "CustomerReference": "1"},
+                {"SubscriptionReference": "D", "CustomerReference": "1", "Status": "DISABLED"},
+                {"SubscriptionReference": "E", "CustomerReference": "1", "Status": "EXPIRED"},
+                {
+                    "SubscriptionReference": "M",
+                    "CustomerReference": "1",
+                    "Status": "ACTIVE",
+                    "RecurringEnabled": False,
+                    "ProductCode": "PRO",
+                    "ProductQuantity": 3,
+                    "StartDate": "2025-01-02",
+                    "ExpirationDate": "2026-01-02",
+                    "TestSubscription": True,
+                },
+            ],
+        }
+    )
+    flags = {s.reference: (s.enabled, s.recurring_enabled) for s in data.subscriptions}
+    assert flags == {
+        "A": (True, True),
+        "D": (False, False),
+        "E": (True, False),
+        "M": (True, False),
+    }
+    manual = data.subscription("M")
+    assert manual is not None
+    assert (manual.product_code, manual.quantity, manual.test) == ("PRO", 3, True)
+    assert (manual.start_date, manual.expiration_date) == ("2025-01-02", "2026-01-02")
+    assert Dataset.from_mapping(data.to_mapping()).to_mapping() == data.to_mapping()
+
+
+def test_update_subscription_replaces_fields() -> None:
+    data = Dataset.default()
+    updated = data.update_subscription("4E2A1B9C70", status="DISABLED", enabled=False)
+    assert data.subscription("4E2A1B9C70") == updated
+    assert (updated.status, updated.enabled, updated.product_code) == (
+        "DISABLED",
+        False,
+        "PRO-YEARLY",
+    )
+    with pytest.raises(KeyError):
+        data.update_subscription("NOPE", status="ACTIVE")

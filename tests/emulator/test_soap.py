@@ -50,6 +50,11 @@ ORDER = {
         "validityTime",
         "validationIP",
     ],
+    "getCustomerSubscriptions": [
+        "sessionID",
+        "AvangateCustomerReference",
+        "ExternalCustomerReference",
+    ],
 }
 
 
