@@ -11,9 +11,10 @@ It serves, under one base URL (so a client only changes its ``API_URL``):
 
 Methods (positional): ``login``, ``getSingleSignOn``, ``getSingleSignOnByCustomer``,
 ``getSingleSignOnInCart``, ``getCustomerInformationBySSOToken``, ``setPartner``,
-``getPartnerSingleSignOn``, ``getCustomerSubscriptions``. Behaviour and validation: :mod:`.service`; error codes per protocol:
-:mod:`.errors`; login HMAC: :mod:`.auth`; sessions: :mod:`.sessions`; tokens: :mod:`.tokens`;
-fault injection: :mod:`.faults`; counters: :mod:`.stats`; seed format: :mod:`.data`.
+``getPartnerSingleSignOn``, ``getCustomerSubscriptions``. Behaviour and validation:
+:mod:`.service`; error codes per protocol: :mod:`.errors`; login HMAC: :mod:`.auth`; sessions:
+:mod:`.sessions`; tokens: :mod:`.tokens`; fault injection: :mod:`.faults`; counters:
+:mod:`.stats`; seed format: :mod:`.data`.
 
 Start it with ``python -m django_2co_sso.emulator`` or ``manage.py twocheckout_emulator``
 (:mod:`.cli`), from Python with :class:`Emulator`, or in pytest with the
