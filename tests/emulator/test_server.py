@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
-import statistics
 import threading
-import time
 
 import pytest
 import requests
@@ -33,11 +31,14 @@ def test_tcp_nodelay_on_accepted_sockets() -> None:
         server.server_close()
 
 
-def test_keep_alive_and_fast_answers(emu: Emulator, wire: Wire) -> None:
+def test_keep_alive_on_one_connection_with_nagle_off(emu: Emulator, wire: Wire) -> None:
+    """Fifty calls reuse one connection, and the server's socket has TCP_NODELAY set.
+
+    Without TCP_NODELAY each loopback answer waits for a delayed ACK (~40 ms); the option is
+    checked on the server's own accepted socket instead of timing the calls (no timed tests).
+    """
     sid = wire.login_soap()
-    durations = []
     for _ in range(50):
-        start = time.perf_counter()
         response = wire.rpc_raw(
             {
                 "jsonrpc": "2.0",
@@ -46,13 +47,14 @@ def test_keep_alive_and_fast_answers(emu: Emulator, wire: Wire) -> None:
                 "params": [sid, "4E2A1B9C70", None, 10, None, None],
             }
         )
-        durations.append(time.perf_counter() - start)
         assert response.status_code == 200
-    # No delayed-ACK stalls (~40 ms each) on loopback.
-    assert statistics.median(durations) < 0.02
-    service = emu.calls.service_times_ms("getSingleSignOn", "rpc")
-    assert len(service) == 50
-    assert statistics.median(service) < 1.0
+    server = emu._server
+    assert server is not None
+    with server._connections_lock:
+        connections = list(server._connections)
+    assert len(connections) == 1  # keep-alive: every call went over the same connection
+    assert connections[0].getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    assert len(emu.calls.service_times_ms("getSingleSignOn", "rpc")) == 50
 
 
 def test_http11_content_length_and_keep_alive_raw(emu: Emulator) -> None:
