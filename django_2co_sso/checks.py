@@ -8,6 +8,7 @@ django_2co_sso.E002       MERCHANT_CODE or SECRET_KEY is missing (real backends 
 django_2co_sso.E003       BACKEND does not import or is not a backend class
 django_2co_sso.E004       SESSION_LIFETIME is 600 s or more (2Checkout expires it at 600)
 django_2co_sso.E005       the cache alias does not exist
+django_2co_sso.E006       CA_BUNDLE is not a readable file
 django_2co_sso.W001       API_URL is not https while DEBUG is off
 django_2co_sso.W002       API_URL is not a 2Checkout host while DEBUG is off
 django_2co_sso.W003       the ``zeep.transports`` logger is at DEBUG while DEBUG is off
@@ -18,6 +19,7 @@ django_2co_sso.W004       the cache is process-local while SessionBackends share
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -82,6 +84,16 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 "logs in on its own.",
                 hint="Point CACHE_ALIAS at a shared cache (Redis, Memcached, database).",
                 id=f"{_ID}.W004",
+            )
+        )
+    if config.ca_bundle is not None and not (
+        os.path.isfile(config.ca_bundle) and os.access(config.ca_bundle, os.R_OK)
+    ):
+        messages.append(
+            Error(
+                f"TWOCHECKOUT_SSO['CA_BUNDLE'] {config.ca_bundle!r} is not a readable file.",
+                hint="Give the path of a PEM file of CA certificates, or None for the default.",
+                id=f"{_ID}.E006",
             )
         )
     if not settings.DEBUG:

@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds to wait for an answer to one call (read timeout), and to connect.
     "TIMEOUT": 10.0,
     "CONNECT_TIMEOUT": 5.0,
+    # Path of a PEM file of CA certificates to verify 2Checkout's TLS certificate with
+    # (a corporate TLS proxy, a test server); None uses the certifi bundle of requests.
+    "CA_BUNDLE": None,
     # SOAP only: where the WSDL comes from (URL or local file); None = {API_URL}/soap/{v}/?wsdl.
     "WSDL": None,
     # SOAP only: path of an SQLite file caching downloaded WSDL documents across processes
@@ -131,6 +134,7 @@ _STR_KEYS = (
     "PARTNER_PANEL_URL",
 )
 _OPTIONAL_STR_KEYS = (
+    "CA_BUNDLE",
     "WSDL",
     "WSDL_CACHE_PATH",
     "DEFAULT_LANGUAGE",
@@ -158,6 +162,7 @@ class SSOConfig:
     hash_algorithm: str
     timeout: float
     connect_timeout: float
+    ca_bundle: str | None
     wsdl: str | None
     wsdl_cache_path: str | None
     cache_alias: str

@@ -16,18 +16,44 @@ from ..redaction import install_url_log_filters
 USER_AGENT = f"django-2co-sso/{__version__}"
 
 
-def new_session(pool_size: int = 10) -> requests.Session:
+def new_session(pool_size: int = 10, *, ca_bundle: str | None = None) -> requests.Session:
     """A keep-alive session with a connection pool, sending JSON by default.
 
+    ``ca_bundle`` (the ``CA_BUNDLE`` setting) is the PEM file that verifies the server's
+    certificate, for every request of the session (it wins over ``REQUESTS_CA_BUNDLE``,
+    which would override a session's ``verify``); None keeps requests' default (the
+    environment's bundle or certifi). Verification is never turned off.
     Also makes sure urllib3's DEBUG lines (request URLs) have their tokens masked.
     """
     install_url_log_filters()
     session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    adapter = _Adapter(ca_bundle, pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
     return session
+
+
+class _Adapter(HTTPAdapter):
+    """A pooled adapter that verifies certificates with ``ca_bundle`` when one is given."""
+
+    def __init__(self, ca_bundle: str | None, **kwargs: Any) -> None:
+        self.ca_bundle = ca_bundle
+        super().__init__(**kwargs)
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
+        """Send ``request``, verifying with ``ca_bundle`` when one is set."""
+        if self.ca_bundle is not None:
+            verify = self.ca_bundle
+        return super().send(request, stream, timeout, verify, cert, proxies)
 
 
 @contextmanager

@@ -24,7 +24,7 @@ class JsonRpcBackend(SessionBackend):
     def __init__(self, config: SSOConfig) -> None:
         super().__init__(config)
         self.endpoint = config.endpoint("rpc")
-        self.http = new_session()
+        self.http = new_session(ca_bundle=config.ca_bundle)
         self._ids = itertools.count(1)
         self._timeout = (config.connect_timeout, config.timeout)
 

@@ -53,7 +53,7 @@ class RestBackend(BaseBackend):
     def __init__(self, config: SSOConfig) -> None:
         super().__init__(config)
         self.base_url = config.endpoint("rest")
-        self.http = new_session()
+        self.http = new_session(ca_bundle=config.ca_bundle)
         self._timeout = (config.connect_timeout, config.timeout)
         self._partner_backend = JsonRpcBackend(config)
 

@@ -90,14 +90,20 @@ def _masked(envelope: Any) -> str:
 
 def _zeep_client(config: SSOConfig) -> Client:
     """The process-wide zeep client for this WSDL and these timeouts (built once)."""
-    key = (config.wsdl_location, config.wsdl_cache_path, config.timeout, config.connect_timeout)
+    key = (
+        config.wsdl_location,
+        config.wsdl_cache_path,
+        config.timeout,
+        config.connect_timeout,
+        config.ca_bundle,
+    )
     client = _clients.get(key)
     if client is not None:
         return client
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
-            session = new_session()
+            session = new_session(ca_bundle=config.ca_bundle)
             session.headers["Accept"] = "text/xml"
             # The parsed client is kept for the process below; zeep's cache is only worth
             # having on disk, where it spares new processes the download.

@@ -4,9 +4,11 @@
 Options: ``--host`` (127.0.0.1), ``--port`` (8765; 0 = any free port), ``--data`` (seed JSON
 file; default: the packaged seed), ``--merchant`` (EMULATOR), ``--secret``
 (emulator-secret-key), ``--public-url`` (base URL put in answers), ``--max-clock-skew``
-(seconds, 900), ``--verbose`` (log method, path, status and service time of each request; never
-query strings, bodies or secrets). On start it prints ``2Checkout emulator listening on <base
-URL> (merchant code <CODE>)`` and serves until interrupted (Ctrl-C or SIGTERM).
+(seconds, 900), ``--tls-cert``/``--tls-key`` (serve https with this PEM chain and key),
+``--reference-wsdl`` (a WSDL the size of the real API's), ``--verbose`` (log method, path,
+status and service time of each request; never query strings, bodies or secrets). On start
+it prints ``2Checkout emulator listening on <base URL> (merchant code <CODE>)`` and serves
+until interrupted (Ctrl-C or SIGTERM).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from .emulator import DEFAULT_MERCHANT_CODE, DEFAULT_SECRET_KEY, Emulator
+from .tls import server_context
 
 
 class Writer(Protocol):
@@ -49,10 +52,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--verbose", action="store_true", help="log each request (never secrets or tokens)"
     )
+    parser.add_argument("--tls-cert", default=None, help="serve https: certificate chain (PEM)")
+    parser.add_argument("--tls-key", default=None, help="serve https: private key (PEM)")
+    parser.add_argument(
+        "--reference-wsdl",
+        action="store_true",
+        help="serve a WSDL the size of the real API's (its other operations as stubs)",
+    )
 
 
 def build(options: dict[str, Any]) -> Emulator:
-    """Create (not start) an emulator from parsed option values."""
+    """Create (not start) an emulator from parsed option values.
+
+    Raises :class:`ValueError` when only one of ``tls_cert`` and ``tls_key`` is given, and
+    :class:`OSError` when they cannot be loaded.
+    """
+    cert, key = options.get("tls_cert"), options.get("tls_key")
+    if bool(cert) != bool(key):
+        raise ValueError("--tls-cert and --tls-key go together")
     return Emulator(
         merchant_code=options["merchant"],
         secret_key=options["secret"],
@@ -60,6 +77,8 @@ def build(options: dict[str, Any]) -> Emulator:
         max_clock_skew=options.get("max_clock_skew", 900.0),
         public_url=options.get("public_url"),
         verbose=bool(options.get("verbose")),
+        tls=server_context(cert, key) if cert and key else None,
+        reference_wsdl=bool(options.get("reference_wsdl")),
     )
 
 

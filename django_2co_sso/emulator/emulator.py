@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from ssl import SSLContext
 from threading import Thread
 from types import TracebackType
 from typing import Any
@@ -57,7 +58,9 @@ class Emulator:
     packaged default seed. ``max_clock_skew`` bounds ``abs(login date - real UTC time)`` (seconds);
     ``session_lifetime`` is the sessionID lifetime (600 s); ``default_validity_time`` the token
     lifetime when a call gives none (10 s). ``public_url`` overrides the base URL put in answers
-    (default: ``http://<bound host>:<port>``, with 127.0.0.1 for a wildcard bind).
+    (default: ``http://<bound host>:<port>``, with 127.0.0.1 for a wildcard bind). ``tls``
+    (:func:`.tls.server_context`) serves https; ``reference_wsdl`` serves a WSDL the size of
+    the real one (:mod:`.reference_wsdl`).
     """
 
     def __init__(
@@ -71,6 +74,8 @@ class Emulator:
         default_validity_time: int = 10,
         public_url: str | None = None,
         verbose: bool = False,
+        tls: SSLContext | None = None,
+        reference_wsdl: bool = False,
     ) -> None:
         self.merchant_code = merchant_code
         self.secret_key = secret_key
@@ -92,7 +97,8 @@ class Emulator:
             default_validity_time=default_validity_time,
         )
         self.gate = CallGate(self.faults, self.sessions)
-        self._wsdl = soap.Wsdl()
+        self._wsdl = soap.Wsdl(reference=reference_wsdl)
+        self._tls = tls
         self._public_url = public_url.rstrip("/") if public_url else None
         self._server: EmulatorHTTPServer | None = None
         self._thread: Thread | None = None
@@ -107,7 +113,7 @@ class Emulator:
         if self._server is not None:
             raise RuntimeError("the emulator is already bound")
         self._server = EmulatorHTTPServer(
-            (host, port), self.handle, self.calls.record, verbose=self.verbose
+            (host, port), self.handle, self.calls.record, verbose=self.verbose, tls=self._tls
         )
         return self.base_url
 
@@ -158,7 +164,7 @@ class Emulator:
 
     @property
     def base_url(self) -> str:
-        """``http://host:port`` of the running server (no trailing slash)."""
+        """``http://host:port`` (``https`` with TLS) of the running server, no trailing slash."""
         if self._public_url:
             return self._public_url
         if self._server is None:
@@ -171,7 +177,8 @@ class Emulator:
             host = "::1"
         if ":" in host:
             host = f"[{host}]"
-        return f"http://{host}:{port}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://{host}:{port}"
 
     @property
     def port(self) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -49,12 +50,14 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         recorder: Recorder,
         *,
         verbose: bool = False,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.app = app
         self.recorder = recorder
         self.verbose = verbose
+        self.tls = tls
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, EmulatorRequestHandler)
@@ -62,7 +65,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Stay quiet when a client went away mid-answer (its timeout); report the rest."""
         error = sys.exc_info()[1]
-        if isinstance(error, BrokenPipeError | ConnectionResetError) and not self.verbose:
+        quiet = BrokenPipeError | ConnectionResetError | ssl.SSLError
+        if isinstance(error, quiet) and not self.verbose:
             return
         super().handle_error(request, client_address)
 
@@ -70,6 +74,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         """Accept a connection and turn Nagle's algorithm off on it."""
         sock, address = super().get_request()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.tls is not None:  # the handshake runs in the connection's thread (setup)
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         with self._connections_lock:
             self._connections.add(sock)
         return sock, address
@@ -96,6 +102,12 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 300  # seconds an idle keep-alive connection is kept
     server: EmulatorHTTPServer
+
+    def setup(self) -> None:
+        """Set the idle timeout and, over TLS, complete the handshake."""
+        super().setup()
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()
 
     def do_GET(self) -> None:
         """Handle GET."""

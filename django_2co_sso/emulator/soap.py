@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from . import reference_wsdl
 from .errors import ApiError
 from .gate import CallGate
 from .messages import Request, Response, text_response
@@ -187,10 +188,16 @@ def handle_post(request: Request, service: Service, gate: CallGate) -> Response:
 
 
 class Wsdl:
-    """The WSDL template, loaded once; :meth:`render` fills in the service location."""
+    """The WSDL template, loaded once; :meth:`render` fills in the service location.
 
-    def __init__(self) -> None:
+    ``reference`` adds the API reference's other operations as described-only stubs, so
+    the document has the size of the real one (:mod:`.reference_wsdl`).
+    """
+
+    def __init__(self, *, reference: bool = False) -> None:
         self._template = resources.files(__package__).joinpath(WSDL_RESOURCE).read_text("utf-8")
+        if reference:
+            self._template = reference_wsdl.expand(self._template)
 
     def render(self, base_url: str) -> bytes:
         """The WSDL with ``soap:address location`` = ``{base_url}/soap/6.0/``."""
