@@ -7,10 +7,14 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install test clean lint matrix docs demo bench e2e
 
+# Development tools are PEP 735 dependency groups (pyproject.toml), which pip installs
+# with --group from version 25.1 on.
+PIP_FOR_GROUPS := 'pip>=25.1'
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,lint,bench]'
+	$(BIN)/python -m pip install --quiet --upgrade $(PIP_FOR_GROUPS)
+	$(BIN)/python -m pip install --quiet -e . --group dev
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,7 +39,7 @@ MATRIX_PATH := $(subst $(eval) ,:,$(strip $(wildcard $(PYENV_ROOT)/versions/3.1[
 TOX_STAMP := $(VENV)/.tox-stamp
 
 $(TOX_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet 'tox>=4.11'
+	$(BIN)/python -m pip install --quiet 'tox>=4.22'
 	touch $(TOX_STAMP)
 
 matrix: $(TOX_STAMP)
@@ -46,27 +50,27 @@ matrix: $(TOX_STAMP)
 # SQLite, seeds demo data, prints the URL and logins. Ports: PORT (8000), EMULATOR_PORT (8765).
 # Ctrl-C stops both servers.
 demo: $(STAMP)
-	@$(BIN)/python -c 'import environ' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[example]'
+	@$(BIN)/python -c 'import environ' 2>/dev/null || $(BIN)/python -m pip install --quiet -e . --group example
 	PORT="$(or $(PORT),8000)" EMULATOR_PORT="$(or $(EMULATOR_PORT),8765)" $(BIN)/python example_project/run_demo.py
 
-# The docs extra (Sphinx, furo, MyST) goes into the same venv, with its own stamp.
+# The docs group (Sphinx, furo, MyST) goes into the same venv, with its own stamp.
 DOCS_STAMP := $(VENV)/.docs-stamp
 
 $(DOCS_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	$(BIN)/python -m pip install --quiet -e . --group docs
 	touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
-# Browser end-to-end test: Playwright (the e2e extra) drives Debian's Chromium against the
+# Browser end-to-end test: Playwright (the e2e group) drives Debian's Chromium against the
 # demo site and the emulator on free loopback ports. Chromium comes from apt when missing
 # (as root, or through sudo); Playwright's own browser download is never used.
 E2E_STAMP := $(VENV)/.e2e-stamp
 CHROMIUM ?= /usr/bin/chromium
 
 $(E2E_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[e2e,example]'
+	$(BIN)/python -m pip install --quiet -e . --group e2e --group example
 	touch $(E2E_STAMP)
 
 e2e: $(E2E_STAMP)
@@ -80,13 +84,13 @@ e2e: $(E2E_STAMP)
 # Performance figures per backend (bench/run.py): the emulator in its own process, the
 # example project under gunicorn, Redis at 127.0.0.1:6379 db 11 when reachable
 # (BENCH_REDIS_URL to change). Prints the tables and writes bench/results.md; under 5 minutes
-# on 2 cores. BENCH_ARGS="--quick" for tiny counts. Its own extra and stamp.
+# on 2 cores. BENCH_ARGS="--quick" for tiny counts. Its own group and stamp.
 BENCH_STAMP := $(VENV)/.bench-stamp
 
 $(BENCH_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m pip install --quiet --upgrade $(PIP_FOR_GROUPS)
+	$(BIN)/python -m pip install --quiet -e . --group bench
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)

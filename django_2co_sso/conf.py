@@ -100,8 +100,10 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path to a callable(request, subscription_reference) -> bool saying whether the
     # subscription belongs to the shopper; None = look it up in the Subscription model.
     "SUBSCRIPTION_OWNER_FUNCTION": None,
-    # Channel Manager page that partner links open (access_page of getPartnerSingleSignOn).
-    "PARTNER_PANEL_URL": "https://secure.2checkout.com/cpanel/",
+    # Channel Manager page that partner links open (access_page of getPartnerSingleSignOn);
+    # None follows API_URL: 2Checkout's panel for its own API hosts, else
+    # {API_URL}/cpanel/index.php (the emulator's panel).
+    "PARTNER_PANEL_URL": None,
     # Seconds links minted by staff (admin action, twocheckout_sso_link) stay valid.
     "STAFF_LINK_VALIDITY_TIME": 120,
 }
@@ -131,7 +133,6 @@ _STR_KEYS = (
     "CUSTOMER_TYPE_2CHECKOUT",
     "CLIENT_IP_FUNCTION",
     "UNAVAILABLE_TEMPLATE",
-    "PARTNER_PANEL_URL",
 )
 _OPTIONAL_STR_KEYS = (
     "CA_BUNDLE",
@@ -143,11 +144,17 @@ _OPTIONAL_STR_KEYS = (
     "NO_CUSTOMER_TEMPLATE",
     "RATE_LIMIT",
     "SUBSCRIPTION_OWNER_FUNCTION",
+    "PARTNER_PANEL_URL",
 )
 _STR_TUPLE_KEYS = ("SESSION_ERROR_CODES", "ALLOWED_SSO_HOSTS")
 _BOOL_KEYS = ("SEND_CLIENT_IP",)
 
 HASH_ALGORITHMS = ("sha256", "sha3-256", "md5")
+
+#: Domains of 2Checkout's own hosts (a leading dot: the domain and its subdomains).
+TWOCHECKOUT_DOMAINS = (".2checkout.com", ".avangate.com")
+#: The Channel Manager of the real 2Checkout.
+TWOCHECKOUT_PARTNER_PANEL_URL = "https://secure.2checkout.com/cpanel/"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,9 +216,12 @@ def raw_settings() -> dict[str, Any]:
     return dict(value)
 
 
-def _check_types(values: Mapping[str, Any]) -> None:
+def _type_problems(values: Mapping[str, Any]) -> dict[str, str]:
+    """``{key: message}`` for every key of ``values`` whose value has the wrong type."""
+    problems: dict[str, str] = {}
+
     def fail(key: str, expected: str) -> None:
-        raise ConfigurationError(
+        problems[key] = (
             f"{SETTING_NAME}[{key!r}] must be {expected}, not {type(values[key]).__name__}."
         )
 
@@ -231,50 +241,94 @@ def _check_types(values: Mapping[str, Any]) -> None:
             fail(key, "a string or None")
     for key in _STR_TUPLE_KEYS:
         value = values[key]
-        if isinstance(value, str) or not isinstance(value, list | tuple):
-            fail(key, "a list of strings")
-        if not all(isinstance(item, str) for item in value):
+        if (
+            isinstance(value, str)
+            or not isinstance(value, list | tuple)
+            or not all(isinstance(item, str) for item in value)
+        ):
             fail(key, "a list of strings")
     for key in _BOOL_KEYS:
         if not isinstance(values[key], bool):
             fail(key, "True or False")
+    return problems
 
 
-def _check_values(values: Mapping[str, Any]) -> None:
+def _value_problems(values: Mapping[str, Any]) -> dict[str, str]:
+    """``{key: message}`` for every bad value; ``values`` must have the right types."""
+    problems: dict[str, str] = {}
     if values["HASH_ALGORITHM"] not in HASH_ALGORITHMS:
-        raise ConfigurationError(
+        problems["HASH_ALGORITHM"] = (
             f"{SETTING_NAME}['HASH_ALGORITHM'] must be one of {', '.join(HASH_ALGORITHMS)}."
         )
-    parts = urlsplit(values["API_URL"])
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"{SETTING_NAME}['API_URL'] must be an absolute http(s) URL.")
+    for key in ("API_URL", "PARTNER_PANEL_URL"):
+        if values[key] is None:
+            continue
+        parts = urlsplit(values[key])
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems[key] = f"{SETTING_NAME}[{key!r}] must be an absolute http(s) URL."
     if values["DEFAULT_VALIDITY_TIME"] < 1:
-        raise ConfigurationError(f"{SETTING_NAME}['DEFAULT_VALIDITY_TIME'] must be at least 1.")
-    if values["DEFAULT_VALIDITY_TIME"] > values["MAX_VALIDITY_TIME"]:
-        raise ConfigurationError(
+        problems["DEFAULT_VALIDITY_TIME"] = (
+            f"{SETTING_NAME}['DEFAULT_VALIDITY_TIME'] must be at least 1."
+        )
+    elif values["DEFAULT_VALIDITY_TIME"] > values["MAX_VALIDITY_TIME"]:
+        problems["DEFAULT_VALIDITY_TIME"] = (
             f"{SETTING_NAME}['DEFAULT_VALIDITY_TIME'] exceeds MAX_VALIDITY_TIME."
         )
     if values["SESSION_LIFETIME"] < 1:
-        raise ConfigurationError(f"{SETTING_NAME}['SESSION_LIFETIME'] must be at least 1.")
+        problems["SESSION_LIFETIME"] = f"{SETTING_NAME}['SESSION_LIFETIME'] must be at least 1."
+    return problems
+
+
+def _unknown_keys_problem(keys: set[str]) -> str:
+    return (
+        f"Unknown {SETTING_NAME} key(s): {', '.join(sorted(keys))}. "
+        f"Known keys: {', '.join(sorted(DEFAULTS))}."
+    )
 
 
 def merged_settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """DEFAULTS, then the project's setting, then ``overrides``; unknown keys are an error."""
     project = raw_settings()
     extra = dict(overrides or {})
-    unknown = sorted((set(project) | set(extra)) - set(DEFAULTS))
+    unknown = (set(project) | set(extra)) - set(DEFAULTS)
     if unknown:
-        raise ConfigurationError(
-            f"Unknown {SETTING_NAME} key(s): {', '.join(unknown)}. "
-            f"Known keys: {', '.join(sorted(DEFAULTS))}."
-        )
+        raise ConfigurationError(_unknown_keys_problem(unknown))
     return {**DEFAULTS, **project, **extra}
 
 
-def build_config(values: Mapping[str, Any]) -> SSOConfig:
-    """Validate a full set of keys (see :func:`merged_settings`) into an :class:`SSOConfig`."""
-    _check_types(values)
-    _check_values(values)
+def settings_problems() -> tuple[list[str], SSOConfig]:
+    """Every problem of the project's setting at once, and the best config despite them.
+
+    The config replaces each unknown, mistyped or invalid key by its default, so the
+    system checks can still look at everything else (a typo'd key must not hide a
+    missing secret key). Raises ConfigurationError only when the setting is not a dict.
+    """
+    project = raw_settings()
+    messages: list[str] = []
+    unknown = set(project) - set(DEFAULTS)
+    if unknown:
+        messages.append(_unknown_keys_problem(unknown))
+    values = {**DEFAULTS, **{key: project[key] for key in project if key in DEFAULTS}}
+    for problems in (_type_problems, _value_problems):
+        found = problems(values)
+        messages.extend(found.values())
+        values.update({key: DEFAULTS[key] for key in found})
+    return messages, _to_config(values)
+
+
+def _default_partner_panel_url(api_url: str) -> str:
+    """Where partner links open when PARTNER_PANEL_URL is None: beside the API.
+
+    2Checkout's own API hosts give its Channel Manager; any other API_URL (the emulator)
+    gives ``{API_URL}/cpanel/index.php``, served by the same host.
+    """
+    host = (urlsplit(api_url).hostname or "").lower()
+    if any(host == domain[1:] or host.endswith(domain) for domain in TWOCHECKOUT_DOMAINS):
+        return TWOCHECKOUT_PARTNER_PANEL_URL
+    return f"{api_url.rstrip('/')}/cpanel/index.php"
+
+
+def _to_config(values: Mapping[str, Any]) -> SSOConfig:
     fields: dict[str, Any] = {}
     for key, value in values.items():
         if key in _STR_TUPLE_KEYS:
@@ -282,7 +336,22 @@ def build_config(values: Mapping[str, Any]) -> SSOConfig:
         elif key in _NUMBER_KEYS:
             value = float(value)
         fields[key.lower()] = value
+    if fields["partner_panel_url"] is None:
+        fields["partner_panel_url"] = _default_partner_panel_url(fields["api_url"])
     return SSOConfig(**fields)
+
+
+def build_config(values: Mapping[str, Any]) -> SSOConfig:
+    """Validate a full set of keys (see :func:`merged_settings`) into an :class:`SSOConfig`.
+
+    Every problem is reported in one :class:`ConfigurationError`, not just the first.
+    """
+    messages = list(_type_problems(values).values())
+    if not messages:
+        messages = list(_value_problems(values).values())
+    if messages:
+        raise ConfigurationError(" ".join(messages))
+    return _to_config(values)
 
 
 _current: SSOConfig | None = None

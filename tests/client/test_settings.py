@@ -132,3 +132,41 @@ def test_config_is_kept_until_django_announces_a_change() -> None:
     assert get_config() == first
     assert get_config(TIMEOUT=6).timeout == 6.0  # overrides are never kept
     assert get_config() == first
+
+
+@pytest.mark.parametrize(
+    ("api_url", "panel"),
+    [
+        ("https://api.2checkout.com", "https://secure.2checkout.com/cpanel/"),
+        ("https://api.avangate.com/", "https://secure.2checkout.com/cpanel/"),
+        ("http://127.0.0.1:8765", "http://127.0.0.1:8765/cpanel/index.php"),
+        ("http://localhost:9000/", "http://localhost:9000/cpanel/index.php"),
+    ],
+)
+def test_partner_panel_url_follows_api_url_when_unset(api_url: str, panel: str) -> None:
+    with override_settings(TWOCHECKOUT_SSO={"API_URL": api_url}):
+        assert get_config().partner_panel_url == panel
+
+
+def test_partner_panel_url_set_explicitly_is_kept() -> None:
+    own = "https://secure.2checkout.com/cpanel/partners.php"
+    with override_settings(
+        TWOCHECKOUT_SSO={"API_URL": "http://127.0.0.1:1", "PARTNER_PANEL_URL": own}
+    ):
+        assert get_config().partner_panel_url == own
+
+
+def test_partner_panel_url_that_is_not_a_url_is_an_error() -> None:
+    with (
+        override_settings(TWOCHECKOUT_SSO={"PARTNER_PANEL_URL": "cpanel/index.php"}),
+        pytest.raises(ConfigurationError, match="PARTNER_PANEL_URL"),
+    ):
+        get_config()
+
+
+def test_every_bad_key_is_named_in_one_error() -> None:
+    with (
+        override_settings(TWOCHECKOUT_SSO={"TIMEOUT": "1", "SEND_CLIENT_IP": 1}),
+        pytest.raises(ConfigurationError, match=r"TIMEOUT.*SEND_CLIENT_IP"),
+    ):
+        get_config()
