@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command, execute_from_command_line
 
 from django_2co_sso.backends import locmem
-from django_2co_sso.exceptions import APIError, AuthenticationError
+from django_2co_sso.exceptions import APIConnectionError, APIError, AuthenticationError
 from django_2co_sso.models import SSOAuditLog
 from tests.factories import UserFactory
 
@@ -44,6 +44,34 @@ def test_check_failure_exits_non_zero_with_code_and_message(settings: Any) -> No
     assert "AUTHENTICATION_FAILED" in message
     assert "Invalid credentials" in message
     assert settings.TWOCHECKOUT_SSO["SECRET_KEY"] not in message
+
+
+def test_check_failure_names_the_code_once_the_url_and_the_credentials(settings: Any) -> None:
+    locmem.fail_with(
+        AuthenticationError("Invalid credentials", code="AUTHENTICATION_FAILED", method="login")
+    )
+    with pytest.raises(CommandError) as raised:
+        run("twocheckout_check")
+    message = str(raised.value)
+    assert message.count("AUTHENTICATION_FAILED") == 1
+    assert "TESTMERCH" in message
+    assert "LocmemBackend (no network)" in message
+    assert "Hint: Check MERCHANT_CODE and SECRET_KEY" in message
+
+
+def test_check_transport_failure_hints_at_api_url() -> None:
+    locmem.fail_with(APIConnectionError("Connection refused"))
+    with pytest.raises(CommandError) as raised:
+        run("twocheckout_check")
+    message = str(raised.value)
+    assert message.count("CONNECTION_ERROR") == 1
+    assert "Hint: Check API_URL" in message
+
+
+def test_check_with_an_invalid_setting_is_a_command_error(settings: Any) -> None:
+    settings.TWOCHECKOUT_SSO = {**settings.TWOCHECKOUT_SSO, "TIMEOUT": "soon"}
+    with pytest.raises(CommandError, match=r"TIMEOUT.*\n.*manage\.py check"):
+        run("twocheckout_check")
 
 
 def test_check_exit_status_through_the_command_line(settings: Any) -> None:
@@ -135,11 +163,73 @@ def test_link_for_a_partner_user(db: None) -> None:
         (["--user", "alice", "--staff", "ghost"], "--staff: no user 'ghost'"),
         (["--user", "alice", "--ip", "999.1.1.1"], "--ip"),
         (["--user", "alice", "--page", "my_subscription"], "needs --subscription-page-ref"),
+        (["--user", "alice", "--validity", "0"], "between 1 and 300 seconds"),
+        (["--user", "alice", "--validity", "301"], "between 1 and 300 seconds"),
+        (["--user", "alice", "--validity", "-5"], "not -5"),
+        (["--subscription", "SUBALICE1", "--page", "my_subscription"], "--page must be one of"),
+        (["--partner", "ACME", "--email", "a@b.example", "--page", "faq"], "--page does not"),
+        (["--user", "alice", "--email", "a@b.example"], "--email applies to --partner only"),
+        (
+            ["--subscription", "SUBALICE1", "--subscription-page-ref", "SUBALICE1"],
+            "applies to --user --page my_subscription only",
+        ),
+        (
+            ["--user", "alice", "--page", "faq", "--subscription-page-ref", "SUBALICE1"],
+            "applies to --user --page my_subscription only",
+        ),
     ],
 )
 def test_bad_arguments_are_command_errors(alice: Any, args: list[str], message: str) -> None:
     with pytest.raises(CommandError, match=message):
         run("twocheckout_sso_link", *args)
+    assert locmem.outbox == []
+
+
+def test_validity_is_honoured_when_in_range(alice: Any) -> None:
+    run("twocheckout_sso_link", "--user", "alice", "--validity", "1")
+    [call] = sent("getSingleSignOnByCustomer")
+    assert call.validity_time == 1
+
+
+def test_help_lists_the_pages_and_the_validity_range() -> None:
+    from django_2co_sso import validation
+    from django_2co_sso.management.commands.twocheckout_sso_link import Command
+
+    help_text = Command().create_parser("manage.py", "twocheckout_sso_link").format_help()
+    flat = " ".join(help_text.split())
+    for page in {*validation.CUSTOMER_PAGES, *validation.SUBSCRIPTION_PAGES}:
+        assert page in flat
+    assert "1 to 300 (MAX_VALIDITY_TIME)" in flat
+    assert "default 120 (STAFF_LINK_VALIDITY_TIME)" in flat
+
+
+def test_help_works_with_a_broken_setting(settings: Any) -> None:
+    from django_2co_sso.management.commands.twocheckout_sso_link import Command
+
+    settings.TWOCHECKOUT_SSO = {"NOPE": 1}
+    help_text = Command().create_parser("manage.py", "twocheckout_sso_link").format_help()
+    assert "MAX_VALIDITY_TIME" in help_text
+
+
+def test_no_link_for_an_inactive_user(alice: Any) -> None:
+    alice.is_active = False
+    alice.save()
+    for args in (["--user", "alice"], ["--subscription", "SUBALICE1"]):
+        with pytest.raises(CommandError, match=r"inactive.*; no link minted"):
+            run("twocheckout_sso_link", *args)
+    assert locmem.outbox == []
+
+
+def test_no_link_for_an_inactive_partner_or_partner_user(db: None) -> None:
+    from tests.factories import PartnerFactory, PartnerUserFactory
+
+    active = PartnerFactory(code="ACME")
+    PartnerUserFactory(partner=active, email="gone@acme.example", is_active=False)
+    PartnerFactory(code="OLD", is_active=False)
+    with pytest.raises(CommandError, match=r"'GONE@acme\.example' is inactive"):
+        run("twocheckout_sso_link", "--partner", "ACME", "--email", "GONE@acme.example")
+    with pytest.raises(CommandError, match="'OLD' is inactive"):
+        run("twocheckout_sso_link", "--partner", "OLD", "--email", "x@old.example")
     assert locmem.outbox == []
 
 

@@ -220,8 +220,11 @@ def test_check_command_over_the_emulator(emulator: Any, settings: Any) -> None:
     settings.TWOCHECKOUT_SSO = {**settings.TWOCHECKOUT_SSO, "SECRET_KEY": "wrong-secret-key"}
     with pytest.raises(CommandError) as raised:
         call_command("twocheckout_check", stdout=StringIO())
-    assert "AUTHENTICATION" in str(raised.value) or "FORBIDDEN" in str(raised.value)
-    assert "wrong-secret-key" not in str(raised.value)
+    message = str(raised.value)
+    assert "AUTHENTICATION" in message or "FORBIDDEN" in message
+    assert "wrong-secret-key" not in message
+    assert f"at {emulator.base_url}/{emulator.protocol}/6.0/ ({emulator.protocol})" in message
+    assert "Hint: Check MERCHANT_CODE and SECRET_KEY" in message
 
 
 def test_link_command_over_the_emulator(ada: Client) -> None:

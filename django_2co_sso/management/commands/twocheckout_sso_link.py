@@ -7,9 +7,15 @@ One of::
     --partner CODE --email EMAIL                                  a partner user's panel
 
 The link alone is printed on stdout (so it can be piped); its expiry goes to stderr. Links
-are valid ``--validity`` seconds (default ``STAFF_LINK_VALIDITY_TIME``) and bound to
-``--ip`` when given. Every attempt is audited (user = ``--staff`` or none). An unknown user
-or subscription, or any 2Checkout error, exits non-zero with the error code.
+are valid ``--validity`` seconds (1 to ``MAX_VALIDITY_TIME``; default
+``STAFF_LINK_VALIDITY_TIME``; anything else, 0 included, is refused) and bound to ``--ip``
+when given. Every attempt is audited (user = ``--staff`` or none).
+
+Refused before any call, exiting non-zero: an unknown or inactive user, a subscription that
+is not mirrored or whose owner is inactive, a partner or partner user marked inactive, a
+page the target does not have, and an option that does not belong to the target (``--page``
+with ``--partner``, ``--email`` without it, ``--subscription-page-ref`` without
+``--user --page my_subscription``). Any 2Checkout error exits non-zero with its code.
 """
 
 from __future__ import annotations
@@ -27,7 +33,18 @@ from django.utils import timezone
 from ... import services, validation
 from ...conf import get_config
 from ...exceptions import TwoCheckoutError
-from ...models import Subscription
+from ...models import Partner, PartnerUser, Subscription
+
+
+def _validity_help() -> str:
+    try:
+        config = get_config()
+    except TwoCheckoutError:  # --help still works with a broken setting
+        return "Link lifetime in seconds, 1 to MAX_VALIDITY_TIME (STAFF_LINK_VALIDITY_TIME)."
+    return (
+        f"Link lifetime in seconds, 1 to {config.max_validity_time} (MAX_VALIDITY_TIME); "
+        f"default {config.staff_link_validity_time} (STAFF_LINK_VALIDITY_TIME)."
+    )
 
 
 class Command(BaseCommand):
@@ -40,24 +57,28 @@ class Command(BaseCommand):
         target.add_argument("--partner", metavar="CODE", help="A partner's Channel Manager.")
         parser.add_argument(
             "--page",
-            help="Page to open (customer pages with --user, subscription pages with "
-            "--subscription); default the home page.",
+            help="Page to open; default the home page. With --user: "
+            f"{', '.join(validation.CUSTOMER_PAGES)}. With --subscription: "
+            f"{', '.join(validation.SUBSCRIPTION_PAGES)}. Not with --partner.",
         )
         parser.add_argument(
             "--subscription-page-ref",
             metavar="REF",
-            help="With --user --page my_subscription: the subscription to show.",
+            help="With --user --page my_subscription (and only then): the subscription to show.",
         )
-        parser.add_argument("--email", help="With --partner: the partner user's e-mail.")
+        parser.add_argument("--email", help="With --partner (and only then): the user's e-mail.")
         parser.add_argument(
             "--staff", metavar="USERNAME", help="Record this user in the audit log."
         )
-        parser.add_argument("--validity", type=int, metavar="SECONDS", help="Link lifetime.")
+        parser.add_argument("--validity", type=int, metavar="SECONDS", help=_validity_help())
         parser.add_argument("--ip", default="", help="Bind the link to this IP address.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         config = get_config()
-        validity = options["validity"] or config.staff_link_validity_time
+        validity = self._validity(options["validity"], config.max_validity_time)
+        if validity is None:
+            validity = config.staff_link_validity_time
+        self._check_option_combination(options)
         context = services.staff_context(self._staff(options["staff"]))
         ip = options["ip"]
         if ip:
@@ -77,6 +98,28 @@ class Command(BaseCommand):
         self.stderr.write(
             f"Valid until {expires_at.isoformat(timespec='seconds')}; do not store it."
         )
+
+    def _validity(self, value: int | None, maximum: int) -> int | None:
+        """``--validity`` within 1..MAX_VALIDITY_TIME, or None when not given (never 0)."""
+        if value is not None and not 1 <= value <= maximum:
+            raise CommandError(
+                f"--validity must be between 1 and {maximum} seconds (MAX_VALIDITY_TIME), "
+                f"not {value}."
+            )
+        return value
+
+    def _check_option_combination(self, options: dict[str, Any]) -> None:
+        """Refuse an option that the chosen target would silently ignore."""
+        if options["partner"] and options["page"]:
+            raise CommandError("--page does not apply to --partner (it opens PARTNER_PANEL_URL).")
+        if options["email"] and not options["partner"]:
+            raise CommandError("--email applies to --partner only.")
+        if options["subscription_page_ref"] and not (
+            options["user"] and options["page"] == "my_subscription"
+        ):
+            raise CommandError(
+                "--subscription-page-ref applies to --user --page my_subscription only."
+            )
 
     def _staff(self, username: str | None) -> AbstractBaseUser | None:
         if not username:
@@ -105,6 +148,8 @@ class Command(BaseCommand):
         self, context: services.LinkContext, options: dict[str, Any], validity: int
     ) -> str:
         user = self._find_user(options["user"], "--user")
+        if not user.is_active:
+            raise CommandError(f"--user: {options['user']!r} is inactive; no link minted.")
         request = HttpRequest()  # for CUSTOMER_REFERENCE_FUNCTION: only .user is set
         request.user = cast(Any, user)
         customer = services.resolve_customer(request)
@@ -126,8 +171,17 @@ class Command(BaseCommand):
         self, context: services.LinkContext, options: dict[str, Any], validity: int
     ) -> str:
         reference = options["subscription"]
-        if not Subscription.objects.filter(reference=reference).exists():
+        subscription = (
+            Subscription.objects.select_related("customer__user")
+            .filter(reference=reference)
+            .first()
+        )
+        if subscription is None:
             raise CommandError(f"--subscription: no subscription {reference!r}.")
+        if not subscription.customer.user.is_active:
+            raise CommandError(
+                f"--subscription: {reference!r} belongs to an inactive user; no link minted."
+            )
         page = self._page(options["page"], validation.SUBSCRIPTION_PAGES)
         return services.subscription_link(context, reference, page=page, validity_time=validity)
 
@@ -136,6 +190,13 @@ class Command(BaseCommand):
     ) -> str:
         if not options["email"]:
             raise CommandError("--partner needs --email.")
+        code, email = options["partner"], options["email"]
+        if Partner.objects.filter(code=code, is_active=False).exists():
+            raise CommandError(f"--partner: {code!r} is inactive; no link minted.")
+        if PartnerUser.objects.filter(
+            partner__code=code, email__iexact=email, is_active=False
+        ).exists():
+            raise CommandError(f"--email: {email!r} is inactive for {code!r}; no link minted.")
         return services.partner_link(
             context, options["partner"], options["email"], validity_time=validity
         )
