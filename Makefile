@@ -81,10 +81,12 @@ e2e: $(E2E_STAMP)
 	fi
 	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -c e2e/pytest.ini e2e $(PYTEST_ARGS)
 
-# Performance figures per backend (bench/run.py): the emulator in its own process, the
-# example project under gunicorn, Redis at 127.0.0.1:6379 db 11 when reachable
-# (BENCH_REDIS_URL to change). Prints the tables and writes bench/results.md; under 5 minutes
-# on 2 cores. BENCH_ARGS="--quick" for tiny counts. Its own group and stamp.
+# Performance figures per backend (bench/run.py): the emulator in its own process over TLS
+# with a reference-size WSDL, a delay proxy (bench/wanproxy.py, 40 ms and 150 ms RTT) between
+# it and the example project under gunicorn (sync, gthread) and uvicorn workers, Redis at
+# 127.0.0.1:6379 db 11 when reachable (BENCH_REDIS_URL to change). Prints the tables and
+# writes bench/results.md; about 6 minutes on 2 cores. BENCH_ARGS="--wan" for the WAN figures
+# only, "--loopback" for the CPU figure only, "--quick" for tiny counts. Its own group and stamp.
 BENCH_STAMP := $(VENV)/.bench-stamp
 
 $(BENCH_STAMP): pyproject.toml

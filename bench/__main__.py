@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--backends soap,rpc,rest] [--out FILE]``: see :mod:`bench.run`."""
+"""``python -m bench [--quick] [--wan | --loopback] [--backends ...]``: see :mod:`bench.run`."""
 
 from __future__ import annotations
 

@@ -8,9 +8,15 @@ cache, no client library. Needs no Django.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 CUSTOMER = "shop-customer-1"
+
+
+def verify() -> str | bool:
+    """The run's CA bundle (``BENCH_CA_BUNDLE``) when the emulator serves https."""
+    return os.environ.get("BENCH_CA_BUNDLE") or True
 
 
 def soap_envelope(method: str, params: list[tuple[str, Any]]) -> bytes:
@@ -88,13 +94,18 @@ class Floor:
     def __call__(self) -> float:
         """Send the call once; return the emulator's service time (ms)."""
         if self.protocol == "soap":
-            response = self.http.post(self.url, data=self.body, headers=SOAP_HEADERS)
+            response = self.http.post(
+                self.url, data=self.body, headers=SOAP_HEADERS, verify=verify()
+            )
         elif self.protocol == "rpc":
             response = self.http.post(
-                self.url, data=self.body, headers={"Content-Type": "application/json"}
+                self.url,
+                data=self.body,
+                headers={"Content-Type": "application/json"},
+                verify=verify(),
             )
         else:
-            response = self.http.get(self.url, headers=self.headers)
+            response = self.http.get(self.url, headers=self.headers, verify=verify())
         if response.status_code != 200 or b"logintoken" not in response.content:
             raise RuntimeError(f"floor call failed: HTTP {response.status_code}")
         return float(response.headers.get("X-Emulator-Service-Time", "nan"))
@@ -114,7 +125,9 @@ def login_session_id(protocol: str, api_url: str) -> str:
             "login",
             [("merchantCode", "EMULATOR"), ("date", date), ("hash", digest), ("algo", "sha256")],
         )
-        text = requests.post(f"{api}/soap/6.0/", data=body, headers=SOAP_HEADERS, timeout=10).text
+        text = requests.post(
+            f"{api}/soap/6.0/", data=body, headers=SOAP_HEADERS, timeout=10, verify=verify()
+        ).text
         start = text.index("<return")
         return text[text.index(">", start) + 1 : text.index("</return>")]
     payload = {
@@ -123,4 +136,6 @@ def login_session_id(protocol: str, api_url: str) -> str:
         "method": "login",
         "params": ["EMULATOR", date, digest, "sha256"],
     }
-    return str(requests.post(f"{api}/rpc/6.0/", json=payload, timeout=10).json()["result"])
+    return str(
+        requests.post(f"{api}/rpc/6.0/", json=payload, timeout=10, verify=verify()).json()["result"]
+    )

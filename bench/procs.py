@@ -89,13 +89,17 @@ def _wait_for_line(path: Path, pattern: str, process: subprocess.Popen[Any], tim
 
 
 class Emulator:
-    """``python -m django_2co_sso.emulator`` on a free loopback port, in its own process."""
+    """``python -m django_2co_sso.emulator`` on a free loopback port, in its own process.
 
-    def __init__(self) -> None:
+    ``args`` are more options (``--tls-cert``, ``--reference-wsdl``); ``ca`` is the bundle
+    that verifies its certificate when it serves https.
+    """
+
+    def __init__(self, args: list[str] | None = None, ca: str | None = None) -> None:
         WORK.mkdir(parents=True, exist_ok=True)
         self.log = WORK / "emulator.log"
         self.process = _register(
-            subprocess.Popen(
+            subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
                 [
                     sys.executable,
                     "-m",
@@ -104,6 +108,7 @@ class Emulator:
                     "127.0.0.1",
                     "--port",
                     "0",
+                    *(args or []),
                 ],
                 stdout=self.log.open("w"),
                 stderr=subprocess.STDOUT,
@@ -113,26 +118,71 @@ class Emulator:
             )
         )
         self.base_url = _wait_for_line(
-            self.log, r"listening on (http://\S+)", self.process, timeout=30
+            self.log, r"listening on (https?://\S+)", self.process, timeout=30
         )
+        self.port = int(self.base_url.rsplit(":", 1)[1])
+        self.verify: str | bool = ca or True
         self.http = requests.Session()
 
     def calls(self) -> dict[str, Any]:
         """The emulator's counters and service times (``GET /__emulator__/calls``)."""
-        response = self.http.get(self.base_url + "/__emulator__/calls", timeout=10)
+        response = self.http.get(
+            self.base_url + "/__emulator__/calls", timeout=10, verify=self.verify
+        )
         response.raise_for_status()
         return dict(response.json())
 
     def reset_counters(self) -> None:
         """Zero the counters only (sessions stay valid)."""
-        self.http.delete(self.base_url + "/__emulator__/calls", timeout=10).raise_for_status()
+        self.http.delete(
+            self.base_url + "/__emulator__/calls", timeout=10, verify=self.verify
+        ).raise_for_status()
 
     def reset(self) -> None:
         """Everything back to the seed (sessions and tokens forgotten)."""
-        self.http.post(self.base_url + "/__emulator__/reset", timeout=10).raise_for_status()
+        self.http.post(
+            self.base_url + "/__emulator__/reset", timeout=10, verify=self.verify
+        ).raise_for_status()
 
     def stop(self) -> None:
         self.http.close()
+        stop(self.process)
+
+
+class WanProxy:
+    """``python -m bench.wanproxy`` in front of ``upstream_port``, adding ``rtt_ms``."""
+
+    def __init__(self, upstream_port: int, rtt_ms: float) -> None:
+        WORK.mkdir(parents=True, exist_ok=True)
+        self.log = WORK / f"wanproxy-{rtt_ms:g}.log"
+        self.rtt_ms = rtt_ms
+        self.process = _register(
+            subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.wanproxy",
+                    "--upstream",
+                    f"127.0.0.1:{upstream_port}",
+                    "--rtt-ms",
+                    str(rtt_ms),
+                ],
+                stdout=self.log.open("w"),
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=ROOT,
+                start_new_session=True,
+            )
+        )
+        self.port = int(
+            _wait_for_line(self.log, r"listening on 127\.0\.0\.1:(\d+)", self.process, timeout=30)
+        )
+
+    def drop_connections(self) -> None:
+        """Close every connection through the proxy (SIGUSR1), as an idle timeout does."""
+        os.kill(self.process.pid, signal.SIGUSR1)
+
+    def stop(self) -> None:
         stop(self.process)
 
 
@@ -172,6 +222,7 @@ class Gunicorn:
         threads: int = 2,
         name: str = "gunicorn",
         config: str | None = None,
+        app: str = "bench.wsgi:application",
     ) -> None:
         WORK.mkdir(parents=True, exist_ok=True)
         self.log = WORK / f"{name}.log"
@@ -181,7 +232,7 @@ class Gunicorn:
             sys.executable,
             "-m",
             "gunicorn",
-            "bench.wsgi:application",
+            app,
             "--bind",
             "127.0.0.1:0",
             "--workers",

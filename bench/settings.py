@@ -10,7 +10,8 @@ What the example cannot be told from the environment is set here:
 * ``CACHE_KEY_PREFIX`` from ``BENCH_SSO_PREFIX``: each phase of the run starts with no
   sessionID and a closed circuit breaker; Django's cache ``KEY_PREFIX`` from
   ``BENCH_CACHE_PREFIX``, so the run's keys can be deleted at the end (never a FLUSHDB);
-* ``WSDL_CACHE_PATH`` from ``BENCH_WSDL_CACHE`` (empty: none);
+* ``WSDL_CACHE_PATH`` from ``BENCH_WSDL_CACHE`` (empty: none); ``CA_BUNDLE`` from
+  ``BENCH_CA_BUNDLE`` (the run's throwaway CA when the emulator serves https);
 * persistent database connections and, for SQLite, ``synchronous=NORMAL`` (see below);
 * logging to a file (``BENCH_APP_LOG``) instead of the console, the app's INFO line per
   upstream call included, as a production server would;
@@ -55,6 +56,8 @@ TWOCHECKOUT_SSO = {
     "WSDL_CACHE_PATH": os.environ.get("BENCH_WSDL_CACHE") or None,
     "CACHE_KEY_PREFIX": os.environ.get("BENCH_SSO_PREFIX", "twocheckout_sso"),
     "RATE_LIMIT": None,
+    # the WAN run's throwaway CA (the emulator serves https through the delay proxy)
+    "CA_BUNDLE": os.environ.get("BENCH_CA_BUNDLE") or None,
 }
 
 LOGGING = {
