@@ -23,7 +23,14 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .conf import get_config
-from .exceptions import APIError, InvalidInputError, TwoCheckoutError, UpstreamError
+from .exceptions import (
+    APIError,
+    AuditLogError,
+    CacheUnavailableError,
+    InvalidInputError,
+    TwoCheckoutError,
+    UpstreamError,
+)
 from .models import CustomerLink, Partner, PartnerUser, SSOAuditLog, Subscription
 
 PARTNER_SSO_PERMISSION = "django_2co_sso.generate_partner_sso"
@@ -195,6 +202,15 @@ def _partner_error_text(error: BaseException) -> str:
         return gettext("invalid %(field)s (%(code)s).") % {
             "field": error.field,
             "code": error.code,
+        }
+    if isinstance(error, AuditLogError):
+        return gettext(
+            "the link was made but could not be recorded in the audit log, so it is not "
+            "shown; the server log has the database error (%(code)s)."
+        ) % {"code": error.code}
+    if isinstance(error, CacheUnavailableError):
+        return gettext("the cache is unreachable, see the server log (%(code)s).") % {
+            "code": error.code
         }
     if isinstance(error, TwoCheckoutError):
         return error.code

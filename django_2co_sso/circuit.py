@@ -8,6 +8,12 @@ turns the breaker off. A process that found the breaker closed trusts that for
 ``CLOSED_RECHECK`` seconds, so in steady state it costs one cache read per second per
 process, not one per call; a breaker opened by another process is honoured here within
 that second.
+
+The breaker needs the cache: :meth:`CircuitBreaker.is_open` raises
+:class:`~django_2co_sso.exceptions.CacheUnavailableError` when it cannot be read, so no
+call goes upstream without it. Recording an outcome after a call is best effort: when the
+cache died during the call, the call's own result or error stands and one warning says
+the outcome was not counted.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ import time
 
 from django.core.cache import BaseCache, caches
 
-from .exceptions import ServiceUnavailableError
+from .exceptions import CacheUnavailableError, ServiceUnavailableError
+from .shared_cache import guarded
 
 logger = logging.getLogger("django_2co_sso")
 
@@ -46,7 +53,9 @@ class CircuitBreaker:
         """Whether calls are being refused right now."""
         if self.threshold <= 0 or time.monotonic() < self._closed_until:
             return False
-        if self.cache.get(self.open_key):
+        with guarded(self._cache_alias, "circuit breaker"):
+            is_open = bool(self.cache.get(self.open_key))
+        if is_open:
             return True
         self._closed_until = time.monotonic() + CLOSED_RECHECK
         return False
@@ -59,11 +68,21 @@ class CircuitBreaker:
             )
 
     def record_failure(self) -> None:
-        """Count one failure; open the breaker when the threshold is reached."""
+        """Count one failure; open the breaker when the threshold is reached.
+
+        Never raises: a cache that cannot be written is reported with one warning.
+        """
         if self.threshold <= 0:
             return
         self._failed_since_success = True
         self._closed_until = 0.0
+        try:
+            with guarded(self._cache_alias, "circuit breaker"):
+                self._count_failure()
+        except CacheUnavailableError as error:
+            logger.warning("2checkout circuit breaker: failure not counted: %s", error.message)
+
+    def _count_failure(self) -> None:
         cache = self.cache
         cache.add(self.failures_key, 0, timeout=self.cooldown)
         try:
@@ -81,13 +100,19 @@ class CircuitBreaker:
             )
 
     def record_success(self) -> None:
-        """Forget counted failures once a call succeeds again."""
+        """Forget counted failures once a call succeeds again (never raises, like
+        :meth:`record_failure`)."""
         if self._failed_since_success:
             self._failed_since_success = False
-            self.cache.delete(self.failures_key)
+            try:
+                with guarded(self._cache_alias, "circuit breaker"):
+                    self.cache.delete(self.failures_key)
+            except CacheUnavailableError as error:
+                logger.warning("2checkout circuit breaker: success not counted: %s", error.message)
 
     def reset(self) -> None:
         """Close the breaker and forget all failures."""
         self._failed_since_success = False
         self._closed_until = 0.0
-        self.cache.delete_many([self.open_key, self.failures_key])
+        with guarded(self._cache_alias, "circuit breaker"):
+            self.cache.delete_many([self.open_key, self.failures_key])

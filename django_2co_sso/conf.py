@@ -78,6 +78,7 @@ DEFAULTS: dict[str, Any] = {
     # 2Checkout documents no such parameter).
     "REST_CUSTOMER_TYPE_PARAM": None,
     # Hosts an SSO URL (and a cart URL) may point at; a leading dot allows subdomains.
+    # An entry allows the default port only; "host:8443" allows port 8443 only.
     # Plain http is accepted only for loopback hosts listed here (the local emulator).
     "ALLOWED_SSO_HOSTS": (".2checkout.com", ".avangate.com"),
     # Fail fast for COOLDOWN seconds after this many upstream failures in a row (0 = never).

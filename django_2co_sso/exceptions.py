@@ -22,7 +22,9 @@ Everything this package raises on purpose derives from :class:`TwoCheckoutError`
     │   │   ├── APIConnectionError
     │   │   └── BadResponseError      (HTTP 5xx, malformed body)
     │   └── ServiceUnavailableError   (circuit breaker open: failing fast)
-    └── DisallowedRedirectError       (2Checkout returned a URL on a host we do not allow)
+    ├── DisallowedRedirectError       (2Checkout returned a URL on a host we do not allow)
+    ├── CacheUnavailableError         (the Django cache holding the shared state is unreachable)
+    └── AuditLogError                 (a link was minted but its audit row could not be written)
 
 Contract: no message or repr of these exceptions ever contains the secret key, a
 login hash, a sessionID or an SSO URL/token. Upstream messages are scrubbed of the
@@ -31,14 +33,44 @@ values the client knows to be secret before they are stored here.
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ImproperlyConfigured
+
+#: What an error code may look like once it is stored: upstream codes are reduced to this
+#: alphabet and length before they reach the audit log, a log line or a command's output.
+_CODE_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_CODE_STRIP_RE = re.compile(r"[^A-Za-z0-9_.-]+")
+#: Longest upstream error text kept in an :class:`APIError`.
+MAX_MESSAGE_LENGTH = 500
+
+
+def safe_code(code: object, default: str = "UNKNOWN") -> str:
+    """``code`` as a short identifier: letters, digits, ``_``, ``.``, ``-``; at most 64.
+
+    Anything else (a hostile upstream's markup, control characters, a page of text) is
+    removed; what is left is cut to 64 characters, and an empty result is ``default``.
+    """
+    text = str(code).strip()
+    if _CODE_RE.fullmatch(text):
+        return text
+    cleaned = _CODE_STRIP_RE.sub("_", text).strip("_")[:64]
+    return cleaned or default
+
+
+def printable(text: object, limit: int = MAX_MESSAGE_LENGTH) -> str:
+    """``text`` without control characters (newlines become spaces), at most ``limit`` long."""
+    return "".join(c if c.isprintable() else " " for c in str(text))[:limit]
+
 
 __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "AuditLogError",
     "AuthenticationError",
     "BadResponseError",
+    "CacheUnavailableError",
     "ConfigurationError",
     "DisallowedRedirectError",
     "InvalidEmailError",
@@ -160,8 +192,9 @@ class APIError(UpstreamError):
     code = "API_ERROR"
 
     def __init__(self, message: str, *, code: str, method: str = "") -> None:
-        super().__init__(message, code=code)
-        self.method = method
+        # Both come from upstream: keep the code to a safe identifier and the text printable.
+        super().__init__(printable(message), code=safe_code(code))
+        self.method = safe_code(method, default="") if method else ""
 
     def __str__(self) -> str:
         where = f" in {self.method}" if self.method else ""
@@ -230,3 +263,32 @@ class DisallowedRedirectError(TwoCheckoutError):
     def __init__(self, message: str, *, host: str) -> None:
         super().__init__(message)
         self.host = host
+
+
+class CacheUnavailableError(TwoCheckoutError):
+    """The Django cache named by ``CACHE_ALIAS`` could not be read or written.
+
+    The circuit breaker, the shared sessionID and the rate limit live there, so no link is
+    minted without it: the shopper sees the "try again later" page. ``cause`` names the
+    exception class the cache client raised.
+    """
+
+    code = "CACHE_UNAVAILABLE"
+
+    def __init__(self, message: str, *, cause: str = "") -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+class AuditLogError(TwoCheckoutError):
+    """A link was minted but its :class:`~django_2co_sso.models.SSOAuditLog` row could not
+    be written, so the link is not handed out (every link handed out is audited).
+
+    ``cause`` names the database exception class; the failure is logged at ERROR.
+    """
+
+    code = "AUDIT_WRITE_FAILED"
+
+    def __init__(self, message: str, *, cause: str = "") -> None:
+        super().__init__(message)
+        self.cause = cause

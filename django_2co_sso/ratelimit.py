@@ -5,6 +5,11 @@
 in the cache named by ``CACHE_ALIAS`` in fixed windows (``cache.add`` then
 ``cache.incr``), so it holds across processes and hosts when that cache is shared (Redis,
 Memcached). Views check it before any call to 2Checkout.
+
+When that cache is unreachable the check raises
+:class:`~django_2co_sso.exceptions.CacheUnavailableError`; the views then answer with the
+"try again later" page (503) without calling 2Checkout, since the circuit breaker and the
+shared session need the same cache.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from django.core.cache import caches
 
 from .conf import SSOConfig
 from .exceptions import ConfigurationError
+from .shared_cache import guarded
 
 __all__ = ["RateLimit", "check_rate_limit", "parse_rate"]
 
@@ -59,7 +65,8 @@ def check_rate_limit(config: SSOConfig, user_key: str) -> RateLimitResult:
     """Count one link for ``user_key``; refuse it when the window's count is exceeded.
 
     Fixed windows aligned on multiples of the period: ``retry_after`` is the number of
-    seconds until the current window ends (at least 1).
+    seconds until the current window ends (at least 1). Raises
+    :class:`~django_2co_sso.exceptions.CacheUnavailableError` when the cache is unreachable.
     """
     rate = parse_rate(config.rate_limit)
     if rate is None:
@@ -68,12 +75,13 @@ def check_rate_limit(config: SSOConfig, user_key: str) -> RateLimitResult:
     window = int(now // rate.period)
     key = f"{config.cache_key_prefix}:ratelimit:{user_key}:{rate.period}:{window}"
     cache = caches[config.cache_alias]
-    cache.add(key, 0, timeout=rate.period + 1)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=rate.period + 1)
-        used = 1
+    with guarded(config.cache_alias, "rate limit"):
+        cache.add(key, 0, timeout=rate.period + 1)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=rate.period + 1)
+            used = 1
     if used <= rate.count:
         return RateLimitResult(allowed=True)
     retry_after = max(1, math.ceil((window + 1) * rate.period - now))

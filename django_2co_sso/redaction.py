@@ -15,6 +15,10 @@ _PATTERNS = (
     re.compile(r'(?i)(hash)="([^"]*)"'),
     re.compile(r'(?i)("(?:hash|sessionid|session_id|result)"\s*:\s*)"([^"]*)"'),
 )
+#: Any run of 32 or more hex digits: login hashes (md5, sha256, sha3-256 hex digests, also
+#: those computed in this process for a request that then failed) and sessionIDs, whether
+#: or not the caller knows the value.
+_HEX_RUN = re.compile(r"[0-9a-fA-F]{32,}")
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
@@ -24,7 +28,8 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
             text = text.replace(secret, MASK)
     text = _PATTERNS[0].sub(lambda m: f"{m.group(1)}={MASK}", text)
     text = _PATTERNS[1].sub(lambda m: f'{m.group(1)}="{MASK}"', text)
-    return _PATTERNS[2].sub(lambda m: f'{m.group(1)}"{MASK}"', text)
+    text = _PATTERNS[2].sub(lambda m: f'{m.group(1)}"{MASK}"', text)
+    return _HEX_RUN.sub(MASK, text)
 
 
 class RedactingFilter(logging.Filter):

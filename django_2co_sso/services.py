@@ -9,8 +9,13 @@ Views, the admin action and the management commands all come here. This module:
 * writes one :class:`~django_2co_sso.models.SSOAuditLog` row per attempt (never the URL),
   sends :data:`~django_2co_sso.signals.sso_link_issued` or
   :data:`~django_2co_sso.signals.sso_link_failed`, and logs failures: exactly one
-  warning for an upstream failure, one error for a disallowed redirect or an unexpected
-  exception, nothing above INFO for rejected input.
+  warning for an upstream failure, one error for a disallowed redirect, an unreachable
+  cache or an unexpected exception (type, redacted message and the traceback's text:
+  never ``exc_info``, whose frame locals hold secrets), nothing above INFO for rejected
+  input;
+* withholds a minted link whose audit row cannot be written
+  (:class:`~django_2co_sso.exceptions.AuditLogError`, logged at ERROR with the database
+  error); when minting had failed too, the minting error is re-raised and both are logged.
 
 Errors are re-raised to the caller, which decides how to present them.
 
@@ -29,13 +34,16 @@ ownership function. Anything else fails closed: the subscription is treated as n
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import router, transaction
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from django.utils.translation import get_language
@@ -43,13 +51,17 @@ from django.utils.translation import get_language
 from . import get_backend, validation
 from .conf import SSOConfig, get_config
 from .exceptions import (
+    AuditLogError,
     ConfigurationError,
     DisallowedRedirectError,
     InvalidInputError,
     TwoCheckoutError,
     UpstreamError,
+    printable,
+    safe_code,
 )
 from .models import CustomerLink, CustomerReference, LinkKind, SSOAuditLog, Subscription
+from .redaction import redact
 from .signals import sso_link_failed, sso_link_issued
 
 if TYPE_CHECKING:
@@ -230,14 +242,6 @@ def owns_subscription(
     return Subscription.objects.filter(reference=reference, **{field: customer.reference}).exists()
 
 
-def _printable(value: object, limit: int) -> str:
-    """``value`` as text fit for the audit log: no control characters, at most ``limit``.
-
-    Rejected input is audited too, and PostgreSQL refuses NUL bytes in text columns.
-    """
-    return "".join(c for c in str(value) if c.isprintable())[:limit]
-
-
 def _issue(
     context: LinkContext,
     *,
@@ -247,44 +251,33 @@ def _issue(
     mint: Callable[[BaseBackend], str],
     detail: str = "",
 ) -> str:
-    """Mint one link with ``mint(backend)``: audit, signal and log, then return or re-raise."""
+    """Mint one link with ``mint(backend)``: audit, signal and log, then return or re-raise.
+
+    Every link handed out has its audit row: when the row cannot be written the link is
+    withheld and :class:`~django_2co_sso.exceptions.AuditLogError` is raised (the
+    shopper sees the "try again later" page). When minting failed and the row cannot be
+    written either, the minting error is re-raised; both are logged.
+    """
     started = time.perf_counter()
-    error: BaseException | None = None
+    audit = functools.partial(
+        _write_audit, context, kind=kind, reference=reference, page=page, detail=detail
+    )
     try:
         url = mint(get_backend())
-    except TwoCheckoutError as raised:
-        error = raised
-        outcome = raised.code
+    except Exception as error:
+        outcome = error.code if isinstance(error, TwoCheckoutError) else INTERNAL_ERROR
+        audit(outcome=outcome, started=started)
+        _log_failure(error, kind=kind, page=page, context=context)
+        _send_failed(context, kind=kind, reference=reference, page=page, error=error)
         raise
-    except Exception as raised:
-        error = raised
-        outcome = INTERNAL_ERROR
-        raise
-    else:
-        outcome = SSOAuditLog.OUTCOME_OK
-    finally:
-        duration_ms = round((time.perf_counter() - started) * 1000)
-        SSOAuditLog.objects.create(
-            user=cast(Any, context.user),  # AUTH_USER_MODEL may be a custom model
-            kind=kind,
-            target_reference=_printable(reference, validation.MAX_REFERENCE_LENGTH),
-            page=page or "",
-            detail=_printable(detail, 254),
-            client_ip=context.client_ip or None,
-            outcome=str(outcome)[:64],
-            duration_ms=duration_ms,
+    audit_problem = audit(outcome=SSOAuditLog.OUTCOME_OK, started=started)
+    if audit_problem is not None:
+        withheld = AuditLogError(
+            "The link was minted but not handed out: its audit row could not be written.",
+            cause=audit_problem,
         )
-        if error is not None:
-            _log_failure(error, kind=kind, page=page, context=context)
-            sso_link_failed.send(
-                sender=kind,
-                user=context.user,
-                kind=kind.value,
-                reference=reference,
-                page=page,
-                error=error,
-                request=context.request,
-            )
+        _send_failed(context, kind=kind, reference=reference, page=page, error=withheld)
+        raise withheld
     sso_link_issued.send(
         sender=kind,
         user=context.user,
@@ -294,6 +287,88 @@ def _issue(
         request=context.request,
     )
     return url
+
+
+def _write_audit(
+    context: LinkContext,
+    *,
+    kind: LinkKind,
+    reference: str,
+    page: str | None,
+    detail: str,
+    outcome: str,
+    started: float,
+) -> str | None:
+    """Write the audit row; return None, or the failure's class name after logging it.
+
+    The row is written in its own savepoint, so a refused INSERT does not break the
+    caller's transaction (PostgreSQL aborts the whole transaction otherwise).
+    """
+    try:
+        with transaction.atomic(using=router.db_for_write(SSOAuditLog)):
+            SSOAuditLog.objects.create(
+                user=cast(Any, context.user),  # AUTH_USER_MODEL may be a custom model
+                kind=kind,
+                target_reference=printable(reference, validation.MAX_REFERENCE_LENGTH),
+                page=page or "",
+                detail=printable(detail, 254),
+                client_ip=context.client_ip or None,
+                outcome=safe_code(outcome, default=INTERNAL_ERROR),
+                duration_ms=round((time.perf_counter() - started) * 1000),
+            )
+    except Exception as failure:
+        logger.error(
+            "2checkout SSO audit row NOT written (%s: %s): kind=%s page=%s outcome=%s user=%s; %s",
+            type(failure).__name__,
+            _safe_text(failure),
+            kind.value,
+            page or "-",
+            safe_code(outcome, default=INTERNAL_ERROR),
+            getattr(context.user, "pk", None),
+            "the link is withheld"
+            if outcome == SSOAuditLog.OUTCOME_OK
+            else "no link was minted (the minting error is logged separately)",
+        )
+        return type(failure).__name__
+    return None
+
+
+def _send_failed(
+    context: LinkContext, *, kind: LinkKind, reference: str, page: str | None, error: Exception
+) -> None:
+    sso_link_failed.send(
+        sender=kind,
+        user=context.user,
+        kind=kind.value,
+        reference=reference,
+        page=page,
+        error=error,
+        request=context.request,
+    )
+
+
+def _known_secrets() -> tuple[str, ...]:
+    """The secret key and the current sessionID, when they can be known without failing."""
+    try:
+        return get_backend()._secrets()
+    except Exception:  # a broken setting or cache: the patterns of redact() still apply
+        return ()
+
+
+def _safe_text(error: BaseException, limit: int = 300) -> str:
+    """``str(error)``, printable, with every known secret and secret-like value masked."""
+    return printable(redact(str(error), _known_secrets()), limit)
+
+
+def _safe_traceback(error: BaseException, limit: int = 4000) -> str:
+    """Where ``error`` came from: the traceback's text (no frame locals), secrets masked.
+
+    Logged instead of ``exc_info``: handlers such as Django's ``AdminEmailHandler`` render
+    an ``exc_info`` with every frame's local variables, and the redirect path's frames
+    hold the sessionID and the login hash.
+    """
+    text = "".join(traceback.format_exception(error))
+    return redact(text, _known_secrets())[-limit:]
 
 
 def _log_failure(
@@ -332,15 +407,17 @@ def _log_failure(
             kind.value,
             error.code,
             user_id,
-            error.message,
+            _safe_text(error),
         )
     else:
+        # No exc_info: see _safe_traceback.
         logger.error(
-            "2checkout SSO link failed unexpectedly: kind=%s user=%s error=%s",
+            "2checkout SSO link failed unexpectedly: kind=%s user=%s error=%s: %s\n%s",
             kind.value,
             user_id,
             type(error).__name__,
-            exc_info=error,
+            _safe_text(error),
+            _safe_traceback(error),
         )
 
 

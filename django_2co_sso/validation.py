@@ -217,15 +217,45 @@ def _is_host_name(host: str) -> bool:
     return len(host) <= 253 and all(_LABEL_RE.match(label) for label in labels)
 
 
-def host_allowed(host: str, allowed_hosts: Iterable[str]) -> bool:
-    """Whether ``host`` matches one of ``allowed_hosts``.
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def split_host_entry(entry: str) -> tuple[str, int | None]:
+    """An ``ALLOWED_SSO_HOSTS`` entry as ``(host pattern, port or None)``.
+
+    ``"store.example.com"`` -> ``("store.example.com", None)``; ``".example.com:8443"``
+    -> ``(".example.com", 8443)``; ``"[::1]:8000"`` -> ``("::1", 8000)``; ``"::1"`` (an IPv6
+    address without brackets) has no port. A port that is not a number 1-65535 is not a
+    port: the whole entry is then the host pattern (and matches no host name).
+    """
+    entry = entry.strip().lower()
+    if entry.startswith("["):
+        host, _, rest = entry[1:].partition("]")
+        port_text = rest[1:] if rest.startswith(":") else ""
+        return host, _port(port_text)
+    if entry.count(":") == 1:
+        host, port_text = entry.split(":")
+        port = _port(port_text)
+        return (host, port) if port is not None else (entry, None)
+    return entry, None
+
+
+def _port(text: str) -> int | None:
+    return int(text) if text.isdigit() and 0 < int(text) < 65536 else None
+
+
+def host_allowed(host: str, allowed_hosts: Iterable[str], port: int | None = None) -> bool:
+    """Whether ``host`` (on ``port``, None for the scheme's default) matches ``allowed_hosts``.
 
     An entry ``".example.com"`` matches ``example.com`` and its subdomains; any other
-    entry must match exactly. Comparison is case-insensitive; there is no ``*``.
+    entry must match exactly. Comparison is case-insensitive; there is no ``*``. An entry
+    without a port matches the default port only; ``"host:8443"`` matches port 8443 only.
     """
     host = host.lower().rstrip(".")
-    for pattern in allowed_hosts:
-        pattern = pattern.lower()
+    for entry in allowed_hosts:
+        pattern, entry_port = split_host_entry(entry)
+        if entry_port != port:
+            continue
         if pattern.startswith("."):
             if host == pattern[1:] or host.endswith(pattern):
                 return True
@@ -239,7 +269,8 @@ def url_host_problem(url: str, allowed_hosts: Iterable[str]) -> str | None:
 
     A URL may be followed when it is absolute, ``https`` (plain ``http`` only for a
     loopback host), has no user-info, only ASCII, no whitespace or backslashes, and its
-    host is allowed by ``allowed_hosts``.
+    host and port are allowed by ``allowed_hosts`` (a port other than the scheme's default
+    only when an entry names it: ``"store.example.com:8443"``).
     """
     if len(url) > MAX_URL_LENGTH:
         return f"it is longer than {MAX_URL_LENGTH} characters"
@@ -259,8 +290,11 @@ def url_host_problem(url: str, allowed_hosts: Iterable[str]) -> str | None:
         return "it contains user information"
     if parts.scheme == "http" and not is_loopback_host(host):
         return "it is not https"
-    if not host_allowed(host, allowed_hosts):
-        return f"its host {host!r} is not in ALLOWED_SSO_HOSTS"
+    if port == _DEFAULT_PORTS[parts.scheme]:
+        port = None
+    if not host_allowed(host, allowed_hosts, port):
+        where = f"{host!r} on port {port}" if port is not None else repr(host)
+        return f"its host {where} is not in ALLOWED_SSO_HOSTS"
     return None
 
 

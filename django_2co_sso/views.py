@@ -12,7 +12,9 @@ Every view here:
 * checks ``RATE_LIMIT`` before calling 2Checkout: ``429`` with ``Retry-After``;
 * turns failures into friendly pages, never a 500: rejected input ``400``, 2Checkout
   unavailable ``503`` (``UNAVAILABLE_TEMPLATE``, with a retry link and ``Retry-After``),
-  a URL on a host that is not allowed ``502``.
+  a URL on a host that is not allowed ``502``. An unreachable cache (rate limit, circuit
+  breaker and shared session live there) is a ``503`` too, with one ERROR log line and
+  no call to 2Checkout.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from django.views.decorators.http import require_http_methods
 from . import services, validation
 from .conf import DEFAULTS, SSOConfig, build_config, get_config
 from .exceptions import (
+    CacheUnavailableError,
     ConfigurationError,
     DisallowedRedirectError,
     InvalidInputError,
@@ -151,7 +154,11 @@ def _mint(
     """Check the rate limit, mint the URL and redirect; failures become friendly pages."""
     config = get_config()
     user_key = str(request.user.pk)
-    limit = check_rate_limit(config, user_key)
+    try:
+        limit = check_rate_limit(config, user_key)
+    except CacheUnavailableError as error:  # no link without the shared state: fail closed
+        services.logger.error("2checkout SSO link not minted: %s user=%s", error.message, user_key)
+        return _unavailable(request, config, retry_url, error)
     if not limit.allowed:
         services.logger.info("2checkout SSO rate limit reached: user=%s", user_key)
         return _render(

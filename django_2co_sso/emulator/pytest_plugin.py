@@ -8,7 +8,8 @@
 * ``twocheckout_emulator`` (function): resets the emulator, clears the Django cache (default and
   ``TWOCHECKOUT_SSO["CACHE_ALIAS"]``) before and after the test, and within
   ``override_settings`` points ``TWOCHECKOUT_SSO`` at the emulator: ``API_URL`` = its base URL,
-  ``MERCHANT_CODE``/``SECRET_KEY`` = its own, ``"127.0.0.1"`` appended to ``ALLOWED_SSO_HOSTS``
+  ``MERCHANT_CODE``/``SECRET_KEY`` = its own, ``"127.0.0.1:<its port>"`` appended to
+  ``ALLOWED_SSO_HOSTS``
   (default ``(".2checkout.com", ".avangate.com")``). Other keys (``BACKEND`` included) are kept.
   Yields the :class:`~.Emulator`.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -32,8 +34,9 @@ def sso_settings_for(emulator: Emulator, current: Mapping[str, Any] | None) -> d
     """Return a copy of the ``TWOCHECKOUT_SSO`` dict ``current`` pointed at ``emulator``."""
     settings = dict(current or {})
     hosts = tuple(settings.get("ALLOWED_SSO_HOSTS", DEFAULT_ALLOWED_SSO_HOSTS))
-    if "127.0.0.1" not in hosts:
-        hosts = (*hosts, "127.0.0.1")
+    own = urlsplit(emulator.base_url).netloc  # "127.0.0.1:<port>": this port only
+    if own not in hosts:
+        hosts = (*hosts, own)
     settings.update(
         API_URL=emulator.base_url,
         MERCHANT_CODE=emulator.merchant_code,

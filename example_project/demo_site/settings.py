@@ -8,6 +8,7 @@ local 2Checkout emulator). Override any of them in the environment or in
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -111,7 +112,8 @@ TWOCHECKOUT_SSO = {
     "API_URL": TWOCHECKOUT_API_URL,
     "ALLOWED_SSO_HOSTS": env.list(
         "TWOCHECKOUT_ALLOWED_SSO_HOSTS",
-        default=[".2checkout.com", ".avangate.com", "127.0.0.1"],
+        # The emulator's host and port: "127.0.0.1" alone would allow every local port.
+        default=[".2checkout.com", ".avangate.com", urlsplit(TWOCHECKOUT_API_URL).netloc],
     ),
     "PARTNER_PANEL_URL": env.str(
         "TWOCHECKOUT_PARTNER_PANEL_URL", default=f"{TWOCHECKOUT_API_URL}/cpanel/index.php"

@@ -10,7 +10,12 @@ import pytest
 from django.core.cache import cache
 
 from django_2co_sso import get_backend
-from django_2co_sso.exceptions import AuthenticationError, SessionExpiredError
+from django_2co_sso.exceptions import (
+    APITimeoutError,
+    AuthenticationError,
+    ServiceUnavailableError,
+    SessionExpiredError,
+)
 from django_2co_sso.session_store import SessionStore
 from tests.client.conftest import SECRET, RpcServer, SoapServer, use
 
@@ -176,11 +181,111 @@ def _store(lock_timeout: float) -> SessionStore:
     )
 
 
-def test_waiter_logs_in_itself_when_the_lock_holder_never_stores_a_session() -> None:
+def test_waiter_never_logs_in_while_another_holds_the_lock() -> None:
     store = _store(lock_timeout=0.2)
-    cache.add(store.lock_key, "someone-else", timeout=60)  # a stuck holder
-    assert store.obtain(lambda: "MINE") == "MINE"
-    assert store.get() == "MINE"
+    cache.add(store.lock_key, "someone-else", timeout=60)  # a holder whose login hangs
+    logins: list[str] = []
+    with pytest.raises(ServiceUnavailableError) as caught:
+        store.obtain(lambda: logins.append("login") or "MINE")
+    assert caught.value.code == "LOGIN_UNAVAILABLE"
+    assert logins == []
+
+
+def _in_threads(count: int, target: Any) -> list[BaseException | str]:
+    results: list[BaseException | str] = []
+    barrier = threading.Barrier(count)
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            results.append(target())
+        except BaseException as error:  # collected for the assertions
+            results.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected", "code"),
+    [
+        (
+            AuthenticationError("refused", code="AUTHENTICATION_FAILED", method="login"),
+            AuthenticationError,
+            "AUTHENTICATION_FAILED",
+        ),
+        (APITimeoutError("hung"), ServiceUnavailableError, "LOGIN_UNAVAILABLE"),
+    ],
+)
+def test_waiters_share_the_failure_of_the_login_they_waited_for(
+    failure: Exception, expected: type[Exception], code: str
+) -> None:
+    """Ten callers, one login that fails after a while: nobody else logs in."""
+    store = _store(lock_timeout=5)
+    logins: list[str] = []
+    started = threading.Event()
+
+    def login() -> str:
+        logins.append("login")
+        started.set()
+        time.sleep(0.3)  # the others are waiting meanwhile
+        raise failure
+
+    results = _in_threads(10, lambda: store.obtain(login))
+    assert logins == ["login"]
+    assert sum(result is failure for result in results) == 1  # the holder's own error
+    others = [result for result in results if result is not failure]
+    assert all(isinstance(result, expected) for result in others), others
+    assert {getattr(result, "code", None) for result in others} == {code}
+
+
+def test_waiters_recheck_the_breaker_and_stop_when_it_opened() -> None:
+    store = _store(lock_timeout=5)
+    cache.add(store.lock_key, "someone-else", timeout=60)
+    checks: list[str] = []
+
+    def breaker() -> None:
+        checks.append("checked")
+        if len(checks) >= 3:
+            raise ServiceUnavailableError("open")
+
+    with pytest.raises(ServiceUnavailableError, match="open"):
+        store.obtain(lambda: "MINE", before_login=breaker)
+    assert len(checks) == 3
+
+
+def test_one_login_per_process_even_when_the_shared_lock_expires() -> None:
+    """The login hangs past the shared lock's life: the process's own lock still holds."""
+    store = _store(lock_timeout=0.5)
+    logins: list[str] = []
+
+    def hung_login() -> str:
+        logins.append("login")
+        cache.delete(store.lock_key)  # the shared lock expired while the login hangs
+        time.sleep(0.3)
+        return "SESSION"
+
+    results = _in_threads(8, lambda: store.obtain(hung_login))
+    assert logins == ["login"]
+    assert results == ["SESSION"] * 8
+
+
+def test_shared_lock_outlives_a_login_that_hangs_to_its_timeout() -> None:
+    store = SessionStore(
+        cache_alias="default",
+        key_prefix="t",
+        merchant_code="M",
+        api_url="u",
+        protocol="rpc",
+        lifetime=60,
+        lock_timeout=2,
+        login_timeout=10,
+    )
+    assert store.lock_ttl > 10
 
 
 def test_discard_keeps_a_newer_session() -> None:

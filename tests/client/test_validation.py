@@ -180,7 +180,7 @@ def test_cart_url_on_allowed_hosts_and_loopback_http_when_listed() -> None:
     with use(
         "rpc",
         BACKEND="django_2co_sso.backends.locmem.LocmemBackend",
-        ALLOWED_SSO_HOSTS=["127.0.0.1", "store.example.com"],
+        ALLOWED_SSO_HOSTS=["127.0.0.1:8765", "store.example.com"],
     ):
         get_backend().cart_sso_url("C1", cart_url="http://127.0.0.1:8765/order/checkout.php")
         get_backend().cart_sso_url("C1", cart_url="https://store.example.com/order/checkout.php")
@@ -200,3 +200,36 @@ def test_validation_errors_are_value_errors_without_the_token() -> None:
         get_backend().customer_by_sso_token("secret token value!")
     assert isinstance(caught.value, InvalidInputError)
     assert "secret token value" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "hosts", "allowed"),
+    [
+        ("https://store.2checkout.com/order/", (".2checkout.com",), True),
+        ("https://store.2checkout.com:443/order/", (".2checkout.com",), True),
+        ("https://store.2checkout.com:8443/order/", (".2checkout.com",), False),
+        ("https://store.2checkout.com:8443/order/", (".2checkout.com:8443",), True),
+        ("https://store.2checkout.com:8443/order/", ("store.2checkout.com:8443",), True),
+        ("https://store.2checkout.com/order/", ("store.2checkout.com:8443",), False),
+        ("https://store.2checkout.com:9443/order/", ("store.2checkout.com:8443",), False),
+        ("http://127.0.0.1:8765/order/", ("127.0.0.1",), False),
+        ("http://127.0.0.1:8765/order/", ("127.0.0.1:8765",), True),
+        ("http://127.0.0.1:8766/order/", ("127.0.0.1:8765",), False),
+        ("http://127.0.0.1/order/", ("127.0.0.1",), True),
+        ("http://[::1]:8000/order/", ("[::1]:8000",), True),
+        ("http://[::1]:8001/order/", ("[::1]:8000",), False),
+        ("http://[::1]/order/", ("::1",), True),
+        ("https://store.example.com:8443/", ("store.example.com:0",), False),
+    ],
+)
+def test_cart_host_check_honours_ports(url: str, hosts: tuple[str, ...], allowed: bool) -> None:
+    from django_2co_sso.validation import url_host_problem
+
+    problem = url_host_problem(url, hosts)
+    assert (problem is None) is allowed, problem
+
+
+def test_cart_url_on_another_port_is_refused_before_any_call() -> None:
+    with pytest.raises(InvalidURLError, match="port 8443"):
+        get_backend().cart_sso_url("C1", cart_url="https://store.2checkout.com:8443/order/")
+    _no_calls()

@@ -186,7 +186,7 @@ with Emulator() as emulator:
         API_URL=emulator.base_url,
         MERCHANT_CODE=emulator.merchant_code,
         SECRET_KEY=emulator.secret_key,
-        ALLOWED_SSO_HOSTS=("127.0.0.1",),
+        ALLOWED_SSO_HOSTS=(emulator.base_url.removeprefix("http://"),),
     )
     url = backend.customer_sso_url("shop-customer-1", page="payment_methods")
     assert url.startswith(emulator.base_url), "unexpected link"

@@ -16,6 +16,7 @@ from tests.factories import (
     SubscriptionFactory,
     UserFactory,
 )
+from tests.own_redis import own_redis  # noqa: F401 - a fixture for this suite
 
 BACKENDS = {
     "soap": "django_2co_sso.backends.soap.SoapBackend",
