@@ -43,7 +43,7 @@ from .conf import TWOCHECKOUT_DOMAINS, SSOConfig, settings_problems
 from .exceptions import ConfigurationError
 from .ratelimit import parse_rate
 from .registry import load_backend_class
-from .validation import host_allowed, is_loopback_host
+from .validation import host_allowed, is_loopback_host, significant_port
 
 SESSION_MAX_SECONDS = 600
 TWOCHECKOUT_API_HOSTS = TWOCHECKOUT_DOMAINS
@@ -227,12 +227,16 @@ def _check_api_url(config: SSOConfig) -> list[CheckMessage]:
                 id=f"{_ID}.E009",
             )
         )
-    if not official and not host_allowed(host, config.allowed_sso_hosts):
+    try:
+        port = significant_port(parts.scheme, parts.port)
+    except ValueError:  # a port out of range: reported with API_URL's other problems
+        port = None
+    if not official and not host_allowed(host, config.allowed_sso_hosts, port):
         messages.append(
             Warning(
                 f"TWOCHECKOUT_SSO['API_URL'] is on {host!r}, which is not in "
                 "ALLOWED_SSO_HOSTS: every link it returns on that host is refused (502).",
-                hint=f"Add {host!r} to ALLOWED_SSO_HOSTS (for the emulator), or use "
+                hint=f"Add {parts.netloc!r} to ALLOWED_SSO_HOSTS (for the emulator), or use "
                 "https://api.2checkout.com.",
                 id=f"{_ID}.W005",
             )

@@ -240,6 +240,11 @@ def split_host_entry(entry: str) -> tuple[str, int | None]:
     return entry, None
 
 
+def significant_port(scheme: str, port: int | None) -> int | None:
+    """``port`` as :func:`host_allowed` wants it: None for none or the scheme's default."""
+    return None if port is None or port == _DEFAULT_PORTS.get(scheme) else port
+
+
 def _port(text: str) -> int | None:
     return int(text) if text.isdigit() and 0 < int(text) < 65536 else None
 
@@ -290,8 +295,7 @@ def url_host_problem(url: str, allowed_hosts: Iterable[str]) -> str | None:
         return "it contains user information"
     if parts.scheme == "http" and not is_loopback_host(host):
         return "it is not https"
-    if port == _DEFAULT_PORTS[parts.scheme]:
-        port = None
+    port = significant_port(parts.scheme, port)
     if not host_allowed(host, allowed_hosts, port):
         where = f"{host!r} on port {port}" if port is not None else repr(host)
         return f"its host {where} is not in ALLOWED_SSO_HOSTS"

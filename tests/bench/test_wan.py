@@ -206,7 +206,7 @@ def test_ca_bundle_setting_makes_the_client_trust_the_server(
         "MERCHANT_CODE": tls_emulator.merchant_code,
         "SECRET_KEY": tls_emulator.secret_key,
         "API_URL": tls_emulator.base_url,
-        "ALLOWED_SSO_HOSTS": ["127.0.0.1"],
+        "ALLOWED_SSO_HOSTS": [f"127.0.0.1:{tls_emulator.port}"],
         "TIMEOUT": 5.0,
     }
     settings.TWOCHECKOUT_SSO = sso

@@ -108,8 +108,11 @@ def test_api_url_host_not_in_allowed_sso_hosts_is_w005() -> None:
     with override_settings(TWOCHECKOUT_SSO=sso, CACHES=REDIS, DEBUG=True):
         messages = check_settings()
     assert [m.id for m in messages] == ["django_2co_sso.W005"]
-    assert "'127.0.0.1'" in messages[0].hint
-    allowed = {**sso, "ALLOWED_SSO_HOSTS": [".2checkout.com", "127.0.0.1"]}
+    assert "'127.0.0.1:8765'" in messages[0].hint
+    other_port = {**sso, "ALLOWED_SSO_HOSTS": [".2checkout.com", "127.0.0.1"]}
+    with override_settings(TWOCHECKOUT_SSO=other_port, CACHES=REDIS, DEBUG=True):
+        assert ids() == ["django_2co_sso.W005"]  # "127.0.0.1" allows the default port only
+    allowed = {**sso, "ALLOWED_SSO_HOSTS": [".2checkout.com", "127.0.0.1:8765"]}
     with override_settings(TWOCHECKOUT_SSO=allowed, CACHES=REDIS, DEBUG=True):
         assert ids() == []
 
