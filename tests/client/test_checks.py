@@ -179,7 +179,7 @@ def test_api_url_checks_only_when_debug_is_off(
     api_url: str, debug: bool, expected: list[str]
 ) -> None:
     caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
-    hosts = (".2checkout.com", ".avangate.com", "api.example.com", "127.0.0.1")
+    hosts = (".2checkout.com", ".avangate.com", "api.example.com", "127.0.0.1:8765")
     sso = client_settings("soap", API_URL=api_url, ALLOWED_SSO_HOSTS=hosts)
     with override_settings(TWOCHECKOUT_SSO=sso, DEBUG=debug, CACHES=caches):
         assert ids() == expected
