@@ -92,8 +92,9 @@ DEFAULTS: dict[str, Any] = {
     "CLIENT_IP_FUNCTION": "django_2co_sso.client_ip.remote_addr",
     # Send the shopper's IP as validationIp (binds the link to it).
     "SEND_CLIENT_IP": True,
-    # Template shown (with status 404) to a user who has no 2Checkout customer; None = plain 404.
-    "NO_CUSTOMER_TEMPLATE": None,
+    # Template shown (with status 404) to a user who has no 2Checkout customer; None = the
+    # project's plain 404 page.
+    "NO_CUSTOMER_TEMPLATE": "django_2co_sso/no_customer.html",
     # Template of the friendly "billing is unavailable, try again" page (status 503).
     "UNAVAILABLE_TEMPLATE": "django_2co_sso/unavailable.html",
     # Links one user may mint, as "COUNT/PERIOD" with PERIOD s, m, h or d; None = no limit.

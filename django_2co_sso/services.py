@@ -77,6 +77,7 @@ __all__ = [
     "customer_link",
     "owns_subscription",
     "partner_link",
+    "record_not_found",
     "resolve_customer",
     "staff_context",
     "subscription_link",
@@ -86,6 +87,8 @@ logger = logging.getLogger("django_2co_sso")
 
 #: Outcome recorded for an exception that is not a TwoCheckoutError (a bug somewhere).
 INTERNAL_ERROR = "INTERNAL_ERROR"
+#: Outcome recorded when a shopper asks for a subscription that is not theirs (a 404).
+NOT_FOUND = "NOT_FOUND"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -530,4 +533,29 @@ def partner_link(
             validity_time=seconds,
             validation_ip="",
         ),
+    )
+
+
+def record_not_found(
+    request: HttpRequest,
+    *,
+    kind: LinkKind,
+    reference: str,
+    page: str | None,
+    detail: str = "",
+) -> None:
+    """Audit a request refused with 404 before any call: a subscription not the shopper's.
+
+    Someone trying other shoppers' references shows up in the audit log (outcome
+    ``NOT_FOUND``); no call is made and no signal is sent. A failed audit write is logged
+    at ERROR (:func:`_write_audit`) and does not change the shopper's 404.
+    """
+    _write_audit(
+        context_for_request(request),
+        kind=kind,
+        reference=reference,
+        page=page,
+        detail=detail,
+        outcome=NOT_FOUND,
+        started=time.perf_counter(),
     )

@@ -45,7 +45,7 @@ from .exceptions import (
     ServiceUnavailableError,
     TwoCheckoutError,
 )
-from .models import CustomerReference
+from .models import CustomerReference, LinkKind
 from .ratelimit import check_rate_limit
 
 __all__ = ["billing", "cart", "subscription"]
@@ -136,9 +136,9 @@ def _unavailable(
 
 def _bad_request(request: HttpRequest, error: InvalidInputError) -> HttpResponse:
     if isinstance(error, InvalidURLError):
+        # the page's heading already says "This link cannot be opened"
         message = _(
-            "This link cannot be opened: the address must be an https address on one of the "
-            "shop's 2Checkout sites."
+            "The address it opens must be an https address on one of the shop's 2Checkout sites."
         )
     else:
         message = _("This link is not valid. Please go back and try again.")
@@ -224,6 +224,13 @@ def billing(request: HttpRequest, page: str | None = None) -> HttpResponse:
         if subscription_reference is None or not services.owns_subscription(
             request, subscription_reference, customer
         ):
+            services.record_not_found(
+                request,
+                kind=LinkKind.CUSTOMER,
+                reference=customer.reference,
+                page=page,
+                detail=subscription_reference or "",
+            )
             raise Http404(_("No such subscription."))
     return _mint(
         request,
@@ -250,6 +257,9 @@ def subscription(request: HttpRequest, reference: str, page: str | None = None) 
         if customer is None:
             return _no_customer(request, config)
     if not services.owns_subscription(request, reference, customer):
+        services.record_not_found(
+            request, kind=LinkKind.SUBSCRIPTION, reference=reference, page=page
+        )
         raise Http404(_("No such subscription."))
     return _mint(
         request,

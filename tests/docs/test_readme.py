@@ -6,6 +6,8 @@ Security, Performance and Development (tables included) into one code block.
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -57,3 +59,25 @@ def test_every_code_block_names_its_language() -> None:
 def test_the_tables_render_as_tables() -> None:
     tables = [token for token in _tokens() if token.type == "table_open"]  # type: ignore[attr-defined]
     assert len(tables) >= 3  # backends, performance, development
+
+
+def test_the_seed_customers_table_matches_the_packaged_seed() -> None:
+    """The "Try it against the emulator" table lists the emulator's seed as it is."""
+    seed_path = README.parent / "django_2co_sso" / "emulator" / "seed" / "default.json"
+    seed = json.loads(seed_path.read_text())
+    rows = re.findall(
+        r"^\| ([A-Z][a-z]+ [A-Z][a-z]+) \| (.+?) \| `(\d+)` \| (.+) \|$", README.read_text(), re.M
+    )
+    assert len(rows) == len(seed["Customers"])
+    for (name, external, reference, subscriptions), customer in zip(
+        rows, seed["Customers"], strict=True
+    ):
+        assert name == f"{customer['FirstName']} {customer['LastName']}"
+        assert reference == customer["CustomerReference"]
+        expected_external = customer["ExternalCustomerReference"]
+        assert external == (f"`{expected_external}`" if expected_external else "none")
+        own = [s for s in seed["Subscriptions"] if s["CustomerReference"] == reference]
+        assert re.findall(r"`(\w+)`", subscriptions) == [s["SubscriptionReference"] for s in own]
+        for subscription in own:
+            assert subscription["ProductName"] in subscriptions
+            assert subscription["Status"].lower().replace("_", " ") in subscriptions

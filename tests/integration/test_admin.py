@@ -225,3 +225,18 @@ def test_inactive_partner_gets_no_links(superuser_client: Client, partners: list
     response = run_action(superuser_client, partners[1:])
     assert response.context["rows"] == []
     assert locmem.outbox == []
+
+
+def test_audit_log_list_fits_1280px_in_six_columns(superuser_client: Client) -> None:
+    """Eight columns beside the filter sidebar overflowed a 1280 px window, hiding three."""
+    SSOAuditLog.objects.create(
+        kind="subscription", target_reference="SUB1", page="change_card", outcome="ok"
+    )
+    SSOAuditLog.objects.create(kind="customer", target_reference="CUST1", outcome="NOT_FOUND")
+    response = superuser_client.get(reverse("admin:django_2co_sso_ssoauditlog_changelist"))
+    html = response.content.decode()
+    table = html[html.index('id="result_list"') :]
+    header = table[: table.index("</thead>")]
+    assert header.count('<th scope="col"') == 6
+    assert "Subscription page: change_card" in html
+    assert "myAccount page</td>" in html

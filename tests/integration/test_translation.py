@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.template import Context, Template
 from django.test import Client
@@ -40,3 +42,13 @@ def test_bad_cart_link_message_in_german(alice_client: Client) -> None:
     )
     assert response.status_code == 400
     assert "muss eine https-Adresse" in response.content.decode()
+
+
+def test_no_billing_account_page_in_german(alice: Any) -> None:
+    from tests.factories import UserFactory
+
+    client = Client()
+    client.force_login(UserFactory(username="stranger"))
+    response = client.get("/account/billing/", HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 404
+    assert "<h1>Noch kein Abrechnungskonto</h1>" in response.content.decode()

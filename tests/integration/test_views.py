@@ -203,7 +203,8 @@ def test_another_shoppers_subscription_is_404_like_a_missing_one(
     assert theirs.status_code == missing.status_code == 404
     assert theirs.content == missing.content
     assert locmem.outbox == []
-    assert not SSOAuditLog.objects.exists()
+    # both attempts are audited (someone probing references shows up), none reached 2Checkout
+    assert list(SSOAuditLog.objects.values_list("outcome", flat=True)) == ["NOT_FOUND"] * 2
 
 
 def test_post_for_another_shoppers_subscription_is_404(alice_client: Client, bob: Any) -> None:
@@ -235,12 +236,32 @@ def stranger_client(db: None) -> Client:
 
 
 @pytest.mark.parametrize("url", [billing(), billing("faq"), subscription("SUBALICE1"), cart()])
-def test_user_without_customer_gets_plain_404(
+def test_user_without_customer_gets_the_no_billing_account_page(
     stranger_client: Client, alice: Any, url: str
 ) -> None:
-    response = stranger_client.get(url)
+    response = stranger_client.get(
+        url + ("?url=https://secure.2checkout.com/x" if url == cart() else "")
+    )
     assert response.status_code == 404
+    assert "django_2co_sso/no_customer.html" in [t.name for t in response.templates]
+    assert b"<h1>No billing account yet</h1>" in response.content
     assert locmem.outbox == []
+
+
+def test_user_without_customer_gets_plain_404_when_the_template_is_none(
+    stranger_client: Client, alice: Any, sso_settings: Any
+) -> None:
+    sso_settings(NO_CUSTOMER_TEMPLATE=None)
+    response = stranger_client.get(billing())
+    assert response.status_code == 404
+    assert "django_2co_sso/no_customer.html" not in [t.name for t in response.templates]
+    assert locmem.outbox == []
+
+
+def test_refused_cart_url_page_does_not_repeat_its_heading(alice_client: Client) -> None:
+    response = alice_client.get(cart(), {"url": "http://evil.example/x"})
+    assert response.status_code == 400
+    assert response.content.decode().count("This link cannot be opened") == 2  # title, h1
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from django_2co_sso.backends import locmem
+from django_2co_sso.models import SSOAuditLog
 from django_2co_sso.validation import CUSTOMER_PAGES, SUBSCRIPTION_PAGES
 from tests.factories import CustomerLinkFactory, SubscriptionFactory, UserFactory
 
@@ -84,6 +85,51 @@ def test_another_shoppers_subscription_is_404_like_a_missing_one(
         MISSING.encode(), b"X"
     )
     assert locmem.outbox == []
+
+
+@pytest.mark.parametrize(("url", "data"), _urls(OTHER))
+def test_another_shoppers_subscription_is_audited_as_not_found(
+    shoppers: tuple[Client, Client], url: str, data: dict[str, str]
+) -> None:
+    ada, _ = shoppers
+    assert ada.get(url, data, REMOTE_ADDR="203.0.113.9").status_code == 404
+    row = SSOAuditLog.objects.get()
+    assert (row.user.username, row.outcome, row.client_ip) == ("ada", "NOT_FOUND", "203.0.113.9")
+    if "my_subscription" in url:
+        assert (row.kind, row.target_reference, row.detail) == ("customer", "ada-1", OTHER)
+    else:
+        assert (row.kind, row.target_reference) == ("subscription", OTHER)
+    assert locmem.outbox == []
+
+
+def test_a_refused_audit_write_keeps_the_404(
+    shoppers: tuple[Client, Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.db import connection
+
+    ada, _ = shoppers
+    table = SSOAuditLog._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE FUNCTION refuse_audit() RETURNS trigger AS "
+                "$$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_audit()"
+            )
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+    with caplog.at_level("ERROR", logger="django_2co_sso"):
+        response = ada.get(f"/account/subscriptions/{OTHER}/")
+    assert response.status_code == 404
+    assert "audit row NOT written" in caplog.text
+    assert "outcome=NOT_FOUND" in caplog.text
 
 
 def test_customer_links_use_only_the_shoppers_own_customer(shoppers: tuple[Client, Client]) -> None:
