@@ -5,7 +5,9 @@ Options: ``--host`` (127.0.0.1), ``--port`` (8765; 0 = any free port), ``--data`
 file; default: the packaged seed), ``--merchant`` (EMULATOR), ``--secret``
 (emulator-secret-key), ``--public-url`` (base URL put in answers), ``--max-clock-skew``
 (seconds, 900), ``--tls-cert``/``--tls-key`` (serve https with this PEM chain and key),
-``--reference-wsdl`` (a WSDL the size of the real API's), ``--verbose`` (log method, path,
+``--reference-wsdl`` (a WSDL the size of the real API's), the cart and notification options
+of :mod:`.commerce_cli` (``--ipn-url``, ``--lcn-url``, ``--buy-link-secret``,
+``--retry-speedup``, ``--shop-url``), ``--verbose`` (log method, path,
 status and service time of each request; never query strings, bodies or secrets). On start
 it prints ``2Checkout emulator listening on <base URL> (merchant code <CODE>)`` and serves
 until interrupted (Ctrl-C or SIGTERM).
@@ -21,6 +23,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from . import commerce_cli
 from .emulator import DEFAULT_MERCHANT_CODE, DEFAULT_SECRET_KEY, Emulator
 from .tls import server_context
 
@@ -59,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="serve a WSDL the size of the real API's (its other operations as stubs)",
     )
+    commerce_cli.add_arguments(parser)
 
 
 def build(options: dict[str, Any]) -> Emulator:
@@ -79,6 +83,7 @@ def build(options: dict[str, Any]) -> Emulator:
         verbose=bool(options.get("verbose")),
         tls=server_context(cert, key) if cert and key else None,
         reference_wsdl=bool(options.get("reference_wsdl")),
+        **commerce_cli.emulator_kwargs(options),
     )
 
 

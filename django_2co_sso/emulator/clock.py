@@ -7,6 +7,7 @@ with the real wall clock, as 2Checkout does.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 
@@ -21,6 +22,10 @@ class Clock:
     def now(self) -> float:
         """Return the current emulator time in seconds (monotonic time plus the offset)."""
         return time.monotonic() + self._offset
+
+    def wall_now(self) -> dt.datetime:
+        """The real UTC time moved forward by the offset (dates of orders and notifications)."""
+        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self._offset)
 
     @property
     def offset(self) -> float:

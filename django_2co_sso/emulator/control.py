@@ -16,6 +16,9 @@ All bodies are JSON. Endpoints:
   ``GET`` reads the offset.
 * ``POST /__emulator__/seed``: replace the seed (JSON seed format of :mod:`.data`) and reset.
 
+Orders, notifications, listeners, life-cycle actions and the operator page:
+:mod:`.commerce_control`.
+
 Errors answer 400 (bad JSON or values), 404 (unknown endpoint) or 405 (wrong method) with
 ``{"error": "..."}``.
 """
@@ -25,6 +28,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Final
 
+from . import commerce_control
 from .faults import rule_from_mapping
 from .messages import Request, Response, json_response
 
@@ -48,6 +52,8 @@ def handle(request: Request, emulator: Emulator) -> Response:
     """Answer a control request."""
     endpoint = request.path[len(PREFIX) :].strip("/") or "state"
     method = request.method
+    if endpoint.split("/")[0] in commerce_control.ENDPOINTS:
+        return commerce_control.handle(request, emulator, endpoint)
     try:
         body = _json_body(request) if method == "POST" else None
     except (UnicodeDecodeError, json.JSONDecodeError):

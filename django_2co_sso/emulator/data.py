@@ -21,6 +21,10 @@ Seed format (JSON file or the same structure as a Python dict), keys as in 2Chec
       "Partners": [
         {"Code": "ACMEDIST", "Name": "Acme Distribution", "Active": true,
          "Users": ["alice@acme-partner.example"]}
+      ],
+      "Products": [                                 # what the cart sells (/checkout/buy)
+        {"ProductCode": "PRO-YEARLY", "ProductName": "Pro plan (yearly)",
+         "ProductId": "4639321", "Price": "99.00", "Currency": "EUR", "CycleMonths": 12}
       ]
     }
 
@@ -144,6 +148,31 @@ class Subscription:
 
 
 @dataclasses.dataclass(frozen=True)
+class Product:
+    """A catalog product the cart sells: ``code`` (the buy link's ``prod``), a numeric
+    ``id`` (IPN ``IPN_PID[]``), a display ``name``, a ``price`` per unit in ``currency`` and
+    the subscription's ``cycle_months`` (0 = lifetime)."""
+
+    code: str
+    name: str
+    id: str
+    price: str = "0.00"
+    currency: str = "EUR"
+    cycle_months: int = 12
+
+    def to_api(self) -> dict[str, Any]:
+        """Return the product in seed key style."""
+        return {
+            "ProductCode": self.code,
+            "ProductName": self.name,
+            "ProductId": self.id,
+            "Price": self.price,
+            "Currency": self.currency,
+            "CycleMonths": self.cycle_months,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
 class Partner:
     """A Channel Manager partner and the e-mail addresses of its users."""
 
@@ -249,6 +278,23 @@ def subscription_from_mapping(item: Mapping[str, Any]) -> Subscription:
     )
 
 
+def product_from_mapping(item: Mapping[str, Any]) -> Product:
+    """Build a :class:`Product` from a seed object (``ProductCode``, ``ProductName`` and
+    ``ProductId`` required; ``Price`` "0.00", ``Currency`` EUR, ``CycleMonths`` 12)."""
+    where = f"product {item.get('ProductCode')!r}"
+    cycle = item.get("CycleMonths", 12)
+    if isinstance(cycle, bool) or not isinstance(cycle, int) or cycle < 0:
+        raise ValueError(f"{where}: CycleMonths must be a whole number of months (0 = lifetime)")
+    return Product(
+        code=_req_str(item, "ProductCode", where),
+        name=_req_str(item, "ProductName", where),
+        id=_req_str(item, "ProductId", where),
+        price=_opt_str(item, "Price", where) or "0.00",
+        currency=_opt_str(item, "Currency", where) or "EUR",
+        cycle_months=cycle,
+    )
+
+
 def partner_from_mapping(item: Mapping[str, Any]) -> Partner:
     """Build a :class:`Partner` from a seed object."""
     where = f"partner {item.get('Code')!r}"
@@ -276,6 +322,7 @@ class Dataset:
         self._by_external: dict[str, Customer] = {}
         self._subscriptions: dict[str, Subscription] = {}
         self._partners: dict[str, Partner] = {}
+        self._products: dict[str, Product] = {}
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
@@ -283,7 +330,7 @@ class Dataset:
         """Build a dataset from a seed dict; raise :class:`ValueError` if it is invalid."""
         if not isinstance(seed, Mapping):
             raise ValueError("seed: must be a JSON object")
-        unknown = set(seed) - {"Customers", "Subscriptions", "Partners"}
+        unknown = set(seed) - {"Customers", "Subscriptions", "Partners", "Products"}
         if unknown:
             raise ValueError(f"seed: unknown keys {sorted(unknown)}")
         dataset = cls()
@@ -293,6 +340,8 @@ class Dataset:
             dataset.add_subscription(subscription_from_mapping(item))
         for item in _list(seed, "Partners"):
             dataset.add_partner(partner_from_mapping(item))
+        for item in _list(seed, "Products"):
+            dataset.add_product(product_from_mapping(item))
         return dataset
 
     @classmethod
@@ -314,6 +363,7 @@ class Dataset:
             other._by_external = dict(self._by_external)
             other._subscriptions = dict(self._subscriptions)
             other._partners = dict(self._partners)
+            other._products = dict(self._products)
         return other
 
     def to_mapping(self) -> dict[str, Any]:
@@ -323,6 +373,7 @@ class Dataset:
                 "Customers": [c.to_api() for c in self._customers.values()],
                 "Subscriptions": [s.to_api() for s in self._subscriptions.values()],
                 "Partners": [p.to_api() for p in self._partners.values()],
+                "Products": [p.to_api() for p in self._products.values()],
             }
 
     # -- additions -----------------------------------------------------------------------------
@@ -369,6 +420,14 @@ class Dataset:
             self._partners[partner.code] = partner
         return partner
 
+    def add_product(self, product: Product) -> Product:
+        """Add a catalog product; raise :class:`ValueError` if the code is taken."""
+        with self._lock:
+            if product.code in self._products:
+                raise ValueError(f"product {product.code!r} already exists")
+            self._products[product.code] = product
+        return product
+
     # -- lookups -------------------------------------------------------------------------------
     @property
     def customers(self) -> list[Customer]:
@@ -411,6 +470,17 @@ class Dataset:
                 for s in self._subscriptions.values()
                 if s.customer_reference == customer_reference
             ]
+
+    @property
+    def products(self) -> list[Product]:
+        """All catalog products, in insertion order."""
+        with self._lock:
+            return list(self._products.values())
+
+    def product(self, code: str) -> Product | None:
+        """The catalog product with ``code``, or None."""
+        with self._lock:
+            return self._products.get(code)
 
     def partner(self, code: str) -> Partner | None:
         """The partner with ``code``, or None."""

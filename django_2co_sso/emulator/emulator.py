@@ -16,16 +16,17 @@ Everything is thread-safe; one instance serves any number of concurrent requests
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from ssl import SSLContext
 from threading import Thread
 from types import TracebackType
 from typing import Any
 
-from . import control, jsonrpc, pages, rest, soap
+from . import cart, control, jsonrpc, myaccount, pages, rest, soap
 from .auth import Authenticator
 from .clock import Clock
+from .commerce import Commerce
 from .data import (
     Customer,
     Dataset,
@@ -39,14 +40,17 @@ from .data import (
 from .faults import FaultInjector, FaultRule
 from .gate import CallGate
 from .messages import Request, Response, html_response, text_response
+from .notifications import Notifier
 from .server import EmulatorHTTPServer
 from .service import Service
 from .sessions import SessionStore
+from .signing import DEFAULT_SIGNED_BUY_LINK_PARAMETERS
 from .stats import CallStats
 from .tokens import TokenStore
 
 DEFAULT_MERCHANT_CODE = "EMULATOR"
 DEFAULT_SECRET_KEY = "emulator-secret-key"  # noqa: S105 - the emulator's own fake account
+DEFAULT_BUY_LINK_SECRET = "emulator-buy-link-secret"  # noqa: S105 - its fake Buy-Link Secret Word
 
 SeedSource = Dataset | Mapping[str, Any] | str | Path | None
 
@@ -61,6 +65,12 @@ class Emulator:
     (default: ``http://<bound host>:<port>``, with 127.0.0.1 for a wildcard bind). ``tls``
     (:func:`.tls.server_context`) serves https; ``reference_wsdl`` serves a WSDL the size of
     the real one (:mod:`.reference_wsdl`).
+
+    Commerce (:mod:`.cart`, :mod:`.commerce`, :mod:`.notifications`, :mod:`.myaccount`):
+    ``buy_link_secret`` verifies cart links over ``buy_link_signed_parameters``; ``ipn_urls``
+    and ``lcn_urls`` are the listeners notifications go to (also settable later:
+    :attr:`notifier`); ``retry_speedup`` divides the vendor's retry schedule; ``shop_url`` is
+    where "Back to the shop" links lead.
     """
 
     def __init__(
@@ -76,6 +86,12 @@ class Emulator:
         verbose: bool = False,
         tls: SSLContext | None = None,
         reference_wsdl: bool = False,
+        buy_link_secret: str = DEFAULT_BUY_LINK_SECRET,
+        buy_link_signed_parameters: Iterable[str] = DEFAULT_SIGNED_BUY_LINK_PARAMETERS,
+        ipn_urls: Iterable[str] = (),
+        lcn_urls: Iterable[str] = (),
+        retry_speedup: float = 1.0,
+        shop_url: str | None = None,
     ) -> None:
         self.merchant_code = merchant_code
         self.secret_key = secret_key
@@ -97,6 +113,14 @@ class Emulator:
             default_validity_time=default_validity_time,
         )
         self.gate = CallGate(self.faults, self.sessions)
+        self.buy_link_secret = buy_link_secret
+        self.buy_link_signed_parameters = frozenset(buy_link_signed_parameters)
+        self.shop_url = shop_url
+        self.notifier = Notifier(
+            self.clock, secret_key, ipn_urls=ipn_urls, lcn_urls=lcn_urls, speedup=retry_speedup
+        )
+        self.commerce = Commerce(self.data, self.notifier, self.clock)
+        self.account_sessions = myaccount.AccountSessions(self.clock)
         self._wsdl = soap.Wsdl(reference=reference_wsdl)
         self._tls = tls
         self._public_url = public_url.rstrip("/") if public_url else None
@@ -139,6 +163,7 @@ class Emulator:
 
     def stop(self) -> None:
         """Stop serving, close the listening socket and every open connection."""
+        self.notifier.stop()
         server, self._server = self._server, None
         if server is None:
             return
@@ -198,6 +223,10 @@ class Emulator:
         self.clock.reset()
         self.data = self._seed.copy()
         self.service.data = self.data
+        self.commerce.data = self.data
+        self.commerce.clear()
+        self.notifier.clear()
+        self.account_sessions.clear()
 
     def inject(
         self,
@@ -233,6 +262,20 @@ class Emulator:
             error_message=error_message,
         )
         return self.faults.add(rule)
+
+    def set_listeners(
+        self, ipn: Iterable[str] | None = None, lcn: Iterable[str] | None = None
+    ) -> None:
+        """Replace the IPN and/or LCN listener URLs (None keeps a kind's list); a reset
+        restores the ones given at creation. Raises :class:`ValueError` for a non-http URL."""
+        self.notifier.set_listeners(
+            None if ipn is None else list(ipn), None if lcn is None else list(lcn)
+        )
+
+    def wait_for_notifications(self, timeout: float = 10.0) -> bool:
+        """Wait (at most ``timeout`` seconds) until no notification is being sent or due now;
+        return whether that happened. Retries not yet due are not waited for."""
+        return self.notifier.wait_idle(timeout)
 
     def clear_faults(self) -> None:
         """Remove every injected fault."""
@@ -309,14 +352,20 @@ class Emulator:
             return rest.handle(request, self.service, self.gate)
         if path.startswith(control.PREFIX):
             return control.handle(request, self)
+        if trimmed == cart.PLACE_PATH and method == "POST":
+            return cart.place(request, self)
+        if trimmed == myaccount.ACTION_PATH:
+            return myaccount.act(request, self)
         if method != "GET":
             return text_response("Not found.", 404)
         if path == "/order/checkout.php":
             return pages.cart(request, self.tokens, self.data)
         if trimmed == "/cpanel/index.php":
             return pages.cpanel(request, self.tokens, self.data)
-        if pages.myaccount_page_name(path) is not None:
-            return pages.myaccount(request, self.tokens, self.data)
+        if trimmed == cart.BUY_PATH:
+            return cart.buy(request, self)
+        if myaccount.page_name(path) is not None:
+            return myaccount.land(request, self)
         if path == "/":
             return html_response(
                 "2Checkout API emulator",

@@ -1,10 +1,6 @@
-"""Landing pages that consume SSO tokens, standing in for myAccount, the cart and the Channel
-Manager control panel.
+"""Landing pages that consume SSO tokens, standing in for the cart and the Channel Manager
+control panel (myAccount has its own module, :mod:`.myaccount`).
 
-* myAccount: ``/myaccount/?logintoken=T`` (home, "page index"), ``/myaccount/<page>/?...``,
-  ``/support/?...`` (= ``faq``, also ``/myaccount/faq/``). A valid token answers 200 with
-  ``Signed in as <email> (customer <2Checkout ref>) on page <page>.``, ``Customer name: ...``
-  and, when the token has one, ``Subscription <ref> (<product>, <status>).``
 * cart: ``/order/checkout.php?PRODS=...&QTY=...&logintoken=T`` answers ``Signed in as <email>
   (customer <ref>) in the cart.`` and ``Products: <id> x <qty>, ...`` (no ``logintoken``: a
   guest cart).
@@ -26,19 +22,6 @@ def _rejected(reason: str) -> Response:
     return html_response("403 Forbidden", [f"Login token rejected: {reason}."], status=403)
 
 
-def myaccount_page_name(path: str) -> str | None:
-    """The myAccount page a landing path shows ("" = home), or None if not a myAccount path."""
-    parts = [p for p in path.split("/") if p]
-    match parts:
-        case ["myaccount"]:
-            return ""
-        case ["support"] | ["myaccount", "faq"]:
-            return "faq"
-        case ["myaccount", page]:
-            return page
-    return None
-
-
 def _consume(
     tokens: TokenStore, request: Request, kind: TokenKind, page: str | None
 ) -> Token | Response:
@@ -46,31 +29,6 @@ def _consume(
         return tokens.consume(request.query_value("logintoken"), kind, request.client_ip, page)
     except TokenRejected as exc:
         return _rejected(exc.reason)
-
-
-def myaccount(request: Request, tokens: TokenStore, data: Dataset) -> Response:
-    """The myAccount landing page (any path :func:`myaccount_page_name` accepts)."""
-    request.protocol, request.operation = "landing", "myaccount_page"
-    page = myaccount_page_name(request.path)
-    if page is None:
-        return html_response("404 Not Found", ["No such myAccount page."], status=404)
-    token = _consume(tokens, request, TokenKind.MYACCOUNT, page)
-    if isinstance(token, Response):
-        return token
-    customer = data.customer(token.customer_reference or "")
-    if customer is None:
-        return _rejected("unknown")
-    lines = [
-        f"Signed in as {customer.email} (customer {customer.reference}) on page {page or 'index'}.",
-        f"Customer name: {customer.display_name}.",
-    ]
-    if token.subscription_reference:
-        subscription = data.subscription(token.subscription_reference)
-        detail = f" ({subscription.product_name}, {subscription.status})" if subscription else ""
-        lines.append(f"Subscription {token.subscription_reference}{detail}.")
-    if token.language:
-        lines.append(f"Language {token.language}.")
-    return html_response("2Checkout myAccount (emulator)", lines)
 
 
 def cart(request: Request, tokens: TokenStore, data: Dataset) -> Response:

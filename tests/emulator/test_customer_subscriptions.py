@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -41,8 +42,14 @@ def _zeep_login(client: zeep.Client) -> str:
     return str(client.service.login(MERCHANT, date, login_hash(MERCHANT, date), "sha256"))
 
 
-def test_soap_through_zeep(emu: Emulator) -> None:
+@pytest.fixture
+def client(emu: Emulator) -> Iterator[zeep.Client]:
     client = zeep.Client(f"{emu.base_url}/soap/6.0/?wsdl")
+    yield client
+    client.transport.session.close()  # no keep-alive connection left for later tests
+
+
+def test_soap_through_zeep(client: zeep.Client) -> None:
     sid = _zeep_login(client)
     subscriptions = client.service.getCustomerSubscriptions(sid, "352365983", xsd.Nil)
     assert [s.SubscriptionReference for s in subscriptions] == ["4E2A1B9C70", "7F3C2D1E60"]
