@@ -205,6 +205,8 @@ class Bench:
             "REDIS_URL": self.redis_url or "",
             "TWOCHECKOUT_BACKEND": backend,
             "TWOCHECKOUT_API_URL": api_url,
+            # the SSO URLs point at the emulator itself (its port), not at the proxy
+            "TWOCHECKOUT_ALLOWED_SSO_HOSTS": f"127.0.0.1:{self.emulator.port}",
             "BENCH_CACHE_PREFIX": self.run_id,
             "BENCH_SSO_PREFIX": f"{self.run_id}-{backend}-{phase}",
             "BENCH_WORK": str(procs.WORK),
@@ -313,11 +315,21 @@ class Bench:
                 bare()
             self.emulator.reset_counters()
             per_block = max(1, counts.steady // counts.blocks)
-            ours, floor_ms = interleaved(counts.blocks, per_block, shopper.redirect, bare)
+
+            def page() -> float:
+                started = time.perf_counter()
+                if shopper.get(PING).status_code != 200:
+                    raise BenchError(f"{PING} failed")
+                return (time.perf_counter() - started) * 1000
+
+            ours, floor_ms, pages = interleaved(
+                counts.blocks, per_block, shopper.redirect, bare, page
+            )
             calls = protocol_calls(self.emulator.calls(), backend)
             result.update(
                 ours=ours,
                 floor=floor_ms,
+                page=pages,
                 calls_per_redirect=(sum(calls.values()) - len(floor_ms)) / len(ours),
                 logins_steady=calls.get("login", 0),
             )
@@ -655,6 +667,15 @@ class Report:
                     "**ratio** median / median (target <= 1.10)", lambda r: f"**{ratio(r):.3f}**"
                 ),
                 self.row("ratio p95 / p95", lambda r: f"{p95(r['ours']) / p95(r['floor']):.3f}"),
+                self.row(
+                    "a logged-in page of the same project that calls nothing "
+                    "(`/bench/ping/`, same blocks), median",
+                    lambda r: fmt(median(r["page"])),
+                ),
+                self.row(
+                    "what stands in the way: (redirect - that page) / round trip, medians",
+                    lambda r: f"{(median(r['ours']) - median(r['page'])) / median(r['floor']):.3f}",
+                ),
                 self.row(
                     "upstream calls per redirect (logins in steady state)",
                     lambda r: f"{r['calls_per_redirect']:.2f} ({r['logins_steady']})",
