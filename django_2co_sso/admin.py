@@ -4,7 +4,8 @@ The Partner admin has the action "Generate SSO links": for every active user of 
 selected partners it mints a single-use Channel Manager link (``PARTNER_PANEL_URL``,
 valid ``STAFF_LINK_VALIDITY_TIME`` seconds, not bound to an IP) and shows them on an
 intermediate page with their expiry time. Links are never stored or logged; each attempt is
-audited. Only users with the ``django_2co_sso.generate_partner_sso`` permission may run it.
+audited. Only users with the ``django_2co_sso.generate_partner_sso`` permission see and may
+run it (``@admin.action(permissions=["generate_partner_sso"])``).
 """
 
 from __future__ import annotations
@@ -17,21 +18,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .conf import get_config
-from .exceptions import (
-    APIError,
-    AuditLogError,
-    CacheUnavailableError,
-    InvalidInputError,
-    TwoCheckoutError,
-    UpstreamError,
-)
+from .failures import Kind, classify
 from .models import CustomerLink, Partner, PartnerUser, SSOAuditLog, Subscription
+from .views import protect
 
 PARTNER_SSO_PERMISSION = "django_2co_sso.generate_partner_sso"
 PARTNER_LINKS_TEMPLATE = "admin/django_2co_sso/partner/sso_links.html"
@@ -113,18 +107,18 @@ class PartnerAdmin(_PartnerAdmin):
     inlines = (PartnerUserInline,)
     actions = ("generate_sso_links",)
 
-    @admin.action(description=_("Generate SSO links for the partners' users"))
+    def has_generate_partner_sso_permission(self, request: HttpRequest) -> bool:
+        """Whether the user may mint partner links (the action is hidden from others)."""
+        return request.user.has_perm(PARTNER_SSO_PERMISSION)
+
+    @admin.action(
+        description=_("Generate SSO links for the partners' users"),
+        permissions=["generate_partner_sso"],
+    )
     def generate_sso_links(
         self, request: HttpRequest, queryset: QuerySet[Partner]
     ) -> HttpResponse | None:
         """Mint one link per active partner user and show them on an intermediate page."""
-        if not request.user.has_perm(PARTNER_SSO_PERMISSION):
-            self.message_user(
-                request,
-                gettext("You do not have permission to generate partner SSO links."),
-                messages.ERROR,
-            )
-            return None
         config = get_config()
         context = services.staff_context(
             request.user,  # type: ignore[arg-type]
@@ -183,38 +177,34 @@ class PartnerAdmin(_PartnerAdmin):
                 "validity_time": config.staff_link_validity_time,
             },
         )
-        add_never_cache_headers(response)
-        response["Referrer-Policy"] = "no-referrer"
-        return response
+        return protect(response)
 
 
 def _partner_error_text(error: BaseException) -> str:
     """A short, secret-free explanation of why a partner link could not be made."""
-    if isinstance(error, APIError):
-        known = PARTNER_ERROR_MESSAGES.get(error.code)
+    failure = classify(error)
+    code = failure.outcome
+    if failure.kind is Kind.REFUSED:
+        known = PARTNER_ERROR_MESSAGES.get(code)
         text = str(known) if known else gettext("2Checkout refused the request.")
-        return f"{text} ({error.code})"
-    if isinstance(error, UpstreamError):
-        return gettext("2Checkout is unavailable, try again later (%(code)s).") % {
-            "code": error.code
-        }
-    if isinstance(error, InvalidInputError):
+        return f"{text} ({code})"
+    if failure.kind is Kind.UNAVAILABLE:
+        return gettext("2Checkout is unavailable, try again later (%(code)s).") % {"code": code}
+    if failure.kind is Kind.REJECTED:
         return gettext("invalid %(field)s (%(code)s).") % {
-            "field": error.field,
-            "code": error.code,
+            "field": getattr(error, "field", ""),
+            "code": code,
         }
-    if isinstance(error, AuditLogError):
+    if failure.kind is Kind.AUDIT:
         return gettext(
             "the link was made but could not be recorded in the audit log, so it is not "
             "shown; the server log has the database error (%(code)s)."
-        ) % {"code": error.code}
-    if isinstance(error, CacheUnavailableError):
-        return gettext("the cache is unreachable, see the server log (%(code)s).") % {
-            "code": error.code
-        }
-    if isinstance(error, TwoCheckoutError):
-        return error.code
-    return gettext("unexpected error, see the server log.")
+        ) % {"code": code}
+    if failure.kind is Kind.CACHE:
+        return gettext("the cache is unreachable, see the server log (%(code)s).") % {"code": code}
+    if failure.unexpected:
+        return gettext("unexpected error, see the server log.")
+    return code
 
 
 @admin.register(SSOAuditLog)

@@ -8,11 +8,11 @@ Views, the admin action and the management commands all come here. This module:
 * calls the API client through :func:`django_2co_sso.get_backend` only;
 * writes one :class:`~django_2co_sso.models.SSOAuditLog` row per attempt (never the URL),
   sends :data:`~django_2co_sso.signals.sso_link_issued` or
-  :data:`~django_2co_sso.signals.sso_link_failed`, and logs failures: exactly one
-  warning for an upstream failure, one error for a disallowed redirect, an unreachable
-  cache or an unexpected exception (type, redacted message and the traceback's text:
-  never ``exc_info``, whose frame locals hold secrets), nothing above INFO for rejected
-  input;
+  :data:`~django_2co_sso.signals.sso_link_failed`, and logs each failure exactly once, at
+  the level :func:`django_2co_sso.failures.classify` gives it: a warning for an upstream
+  failure, an error for a disallowed redirect, a misconfiguration, an unreachable cache or
+  an unexpected exception (type, redacted message and the traceback's text: never
+  ``exc_info``, whose frame locals hold secrets), nothing above INFO for rejected input;
 * withholds a minted link whose audit row cannot be written
   (:class:`~django_2co_sso.exceptions.AuditLogError`, logged at ERROR with the database
   error); when minting had failed too, the minting error is re-raised and both are logged.
@@ -53,13 +53,11 @@ from .conf import SSOConfig, get_config
 from .exceptions import (
     AuditLogError,
     ConfigurationError,
-    DisallowedRedirectError,
     InvalidInputError,
-    TwoCheckoutError,
-    UpstreamError,
     printable,
     safe_code,
 )
+from .failures import INTERNAL_ERROR, Failure, Kind, classify
 from .models import CustomerLink, CustomerReference, LinkKind, SSOAuditLog, Subscription
 from .redaction import redact
 from .signals import sso_link_failed, sso_link_issued
@@ -67,9 +65,8 @@ from .signals import sso_link_failed, sso_link_issued
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    from .backends.base import BaseBackend
-
 __all__ = [
+    "INTERNAL_ERROR",
     "LinkContext",
     "cart_link",
     "context_for_request",
@@ -85,8 +82,6 @@ __all__ = [
 
 logger = logging.getLogger("django_2co_sso")
 
-#: Outcome recorded for an exception that is not a TwoCheckoutError (a bug somewhere).
-INTERNAL_ERROR = "INTERNAL_ERROR"
 #: Outcome recorded when a shopper asks for a subscription that is not theirs (a 404).
 NOT_FOUND = "NOT_FOUND"
 
@@ -251,10 +246,12 @@ def _issue(
     kind: LinkKind,
     reference: str,
     page: str | None,
-    mint: Callable[[BaseBackend], str],
+    mint: str,
+    arguments: dict[str, Any],
     detail: str = "",
 ) -> str:
-    """Mint one link with ``mint(backend)``: audit, signal and log, then return or re-raise.
+    """Mint one link with the backend method ``mint``: audit, signal and log, then return
+    the URL or re-raise (the failure classified by :func:`~django_2co_sso.failures.classify`).
 
     Every link handed out has its audit row: when the row cannot be written the link is
     withheld and :class:`~django_2co_sso.exceptions.AuditLogError` is raised (the
@@ -266,11 +263,11 @@ def _issue(
         _write_audit, context, kind=kind, reference=reference, page=page, detail=detail
     )
     try:
-        url = mint(get_backend())
+        url: str = getattr(get_backend(), mint)(**arguments)
     except Exception as error:
-        outcome = error.code if isinstance(error, TwoCheckoutError) else INTERNAL_ERROR
-        audit(outcome=outcome, started=started)
-        _log_failure(error, kind=kind, page=page, context=context)
+        failure = classify(error)
+        audit(outcome=failure.outcome, started=started)
+        _log_failure(error, failure, kind=kind, page=page, context=context)
         _send_failed(context, kind=kind, reference=reference, page=page, error=error)
         raise
     audit_problem = audit(outcome=SSOAuditLog.OUTCOME_OK, started=started)
@@ -375,44 +372,16 @@ def _safe_traceback(error: BaseException, limit: int = 4000) -> str:
 
 
 def _log_failure(
-    error: BaseException, *, kind: LinkKind, page: str | None, context: LinkContext
+    error: BaseException,
+    failure: Failure,
+    *,
+    kind: LinkKind,
+    page: str | None,
+    context: LinkContext,
 ) -> None:
+    """The one log line of a failed link, at the level of its classification."""
     user_id = getattr(context.user, "pk", None)
-    if isinstance(error, UpstreamError):
-        logger.warning(
-            "2checkout SSO link failed: kind=%s page=%s code=%s user=%s error=%s",
-            kind.value,
-            page or "-",
-            error.code,
-            user_id,
-            type(error).__name__,
-        )
-    elif isinstance(error, DisallowedRedirectError):
-        logger.error(
-            "2checkout SSO link refused, redirect host not allowed: kind=%s page=%s host=%r "
-            "user=%s",
-            kind.value,
-            page or "-",
-            error.host[:100],
-            user_id,
-        )
-    elif isinstance(error, InvalidInputError):
-        logger.info(
-            "2checkout SSO link rejected before any call: kind=%s code=%s field=%s user=%s",
-            kind.value,
-            error.code,
-            error.field,
-            user_id,
-        )
-    elif isinstance(error, TwoCheckoutError):
-        logger.error(
-            "2checkout SSO link failed: kind=%s code=%s user=%s: %s",
-            kind.value,
-            error.code,
-            user_id,
-            _safe_text(error),
-        )
-    else:
+    if failure.unexpected:
         # No exc_info: see _safe_traceback.
         logger.error(
             "2checkout SSO link failed unexpectedly: kind=%s user=%s error=%s: %s\n%s",
@@ -422,6 +391,20 @@ def _log_failure(
             _safe_text(error),
             _safe_traceback(error),
         )
+        return
+    detail = failure.detail
+    if failure.kind in (Kind.MISCONFIGURED, Kind.INTERNAL, Kind.CACHE):
+        detail = _safe_text(error)
+    logger.log(
+        failure.level,
+        "2checkout SSO link %s: kind=%s page=%s code=%s user=%s %s",
+        failure.kind.value,
+        kind.value,
+        page or "-",
+        failure.outcome,
+        user_id,
+        detail,
+    )
 
 
 def subscription_link(
@@ -437,13 +420,14 @@ def subscription_link(
         kind=LinkKind.SUBSCRIPTION,
         reference=reference,
         page=page,
-        mint=lambda backend: backend.subscription_sso_url(
-            reference,
-            page=page,
-            language=context.language,
-            validity_time=validity_time,
-            validation_ip=context.validation_ip,
-        ),
+        mint="subscription_sso_url",
+        arguments={
+            "subscription_reference": reference,
+            "page": page,
+            "language": context.language,
+            "validity_time": validity_time,
+            "validation_ip": context.validation_ip,
+        },
     )
 
 
@@ -462,15 +446,16 @@ def customer_link(
         reference=customer.reference,
         page=page,
         detail=subscription_reference or "",
-        mint=lambda backend: backend.customer_sso_url(
-            customer.reference,
-            reference_type=customer.reference_type,
-            page=page,
-            subscription_reference=subscription_reference,
-            language=context.language,
-            validity_time=validity_time,
-            validation_ip=context.validation_ip,
-        ),
+        mint="customer_sso_url",
+        arguments={
+            "customer_reference": customer.reference,
+            "reference_type": customer.reference_type,
+            "page": page,
+            "subscription_reference": subscription_reference,
+            "language": context.language,
+            "validity_time": validity_time,
+            "validation_ip": context.validation_ip,
+        },
     )
 
 
@@ -496,13 +481,14 @@ def cart_link(
         reference=customer.reference,
         page=None,
         detail=_url_without_query(cart_url),
-        mint=lambda backend: backend.cart_sso_url(
-            customer.reference,
-            cart_url=cart_url,
-            reference_type=customer.reference_type,
-            validity_time=validity_time,
-            validation_ip=context.validation_ip,
-        ),
+        mint="cart_sso_url",
+        arguments={
+            "customer_reference": customer.reference,
+            "cart_url": cart_url,
+            "reference_type": customer.reference_type,
+            "validity_time": validity_time,
+            "validation_ip": context.validation_ip,
+        },
     )
 
 
@@ -526,13 +512,14 @@ def partner_link(
         reference=partner_code,
         page=None,
         detail=email,
-        mint=lambda backend: backend.partner_sso_url(
-            partner_code,
-            email=email,
-            access_page=config.partner_panel_url,
-            validity_time=seconds,
-            validation_ip="",
-        ),
+        mint="partner_sso_url",
+        arguments={
+            "partner_code": partner_code,
+            "email": email,
+            "access_page": config.partner_panel_url,
+            "validity_time": seconds,
+            "validation_ip": "",
+        },
     )
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -38,13 +38,11 @@ from .conf import DEFAULTS, SSOConfig, build_config, get_config
 from .exceptions import (
     CacheUnavailableError,
     ConfigurationError,
-    DisallowedRedirectError,
-    InvalidInputError,
-    InvalidPageError,
     InvalidURLError,
     ServiceUnavailableError,
     TwoCheckoutError,
 )
+from .failures import Page, classify
 from .models import CustomerReference, LinkKind
 from .ratelimit import check_rate_limit
 
@@ -61,8 +59,11 @@ UPSTREAM_RETRY_AFTER = 10
 View = Callable[..., HttpResponse]
 
 
-def _protect(response: HttpResponse) -> HttpResponse:
-    """Forbid caching (the answer carries or leads to a bearer URL) and referrers."""
+def protect(response: HttpResponse) -> HttpResponse:
+    """Forbid caching (the answer carries or leads to a bearer URL) and referrers.
+
+    Used for every SSO view and for the admin's page of partner links.
+    """
     add_never_cache_headers(response)
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -73,7 +74,7 @@ def sso_view(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return _protect(view(request, *args, **kwargs))
+        return protect(view(request, *args, **kwargs))
 
     return login_required(require_http_methods(["GET", "POST"])(csrf_protect(wrapper)))
 
@@ -134,7 +135,7 @@ def _unavailable(
     )
 
 
-def _bad_request(request: HttpRequest, error: InvalidInputError) -> HttpResponse:
+def _bad_request(request: HttpRequest, error: BaseException) -> HttpResponse:
     if isinstance(error, InvalidURLError):
         # the page's heading already says "This link cannot be opened"
         message = _(
@@ -171,13 +172,14 @@ def _mint(
     context = services.context_for_request(request)
     try:
         url = mint(context)
-    except InvalidPageError:
-        raise Http404(_("No such billing page.")) from None
-    except InvalidInputError as error:
-        return _bad_request(request, error)
-    except DisallowedRedirectError:
-        return _render(request, [BAD_GATEWAY_TEMPLATE], {"retry_url": retry_url}, status=502)
-    except Exception as error:  # UpstreamError, ConfigurationError, bugs: logged in services
+    except Exception as error:  # audited and logged once by services
+        page = classify(error).page
+        if page is Page.NOT_FOUND:
+            raise Http404(_("No such billing page.")) from None
+        if page is Page.BAD_REQUEST:
+            return _bad_request(request, error)
+        if page is Page.BAD_GATEWAY:
+            return _render(request, [BAD_GATEWAY_TEMPLATE], {"retry_url": retry_url}, status=502)
         return _unavailable(request, config, retry_url, error)
     return HttpResponseRedirect(url)
 
@@ -189,8 +191,11 @@ def _guarded(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
-        except ConfigurationError as error:
-            services.logger.error("2checkout SSO is misconfigured: %s", error.message)
+        except ConfigurationError as error:  # raised before minting: nothing audited
+            failure = classify(error)
+            services.logger.log(
+                failure.level, "2checkout SSO %s: %s", failure.kind.value, failure.detail
+            )
             return _unavailable(request, _config_or_defaults(), request.get_full_path(), error)
 
     return wrapper
@@ -234,8 +239,11 @@ def billing(request: HttpRequest, page: str | None = None) -> HttpResponse:
             raise Http404(_("No such subscription."))
     return _mint(
         request,
-        lambda context: services.customer_link(
-            context, customer, page=page, subscription_reference=subscription_reference
+        partial(
+            services.customer_link,
+            customer=customer,
+            page=page,
+            subscription_reference=subscription_reference,
         ),
         retry_url=_retry_url(request, {"subscription": subscription_reference}),
     )
@@ -263,7 +271,7 @@ def subscription(request: HttpRequest, reference: str, page: str | None = None) 
         raise Http404(_("No such subscription."))
     return _mint(
         request,
-        lambda context: services.subscription_link(context, reference, page=page),
+        partial(services.subscription_link, reference=reference, page=page),
         retry_url=_retry_url(request),
     )
 
@@ -289,6 +297,6 @@ def cart(request: HttpRequest) -> HttpResponse:
         return _no_customer(request, config)
     return _mint(
         request,
-        lambda context: services.cart_link(context, customer, cart_url),
+        partial(services.cart_link, customer=customer, cart_url=cart_url),
         retry_url=_retry_url(request, {"url": cart_url}),
     )

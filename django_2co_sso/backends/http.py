@@ -76,7 +76,16 @@ def mapped_transport_errors(what: str) -> Iterator[None]:
 
 
 def json_body(response: requests.Response, what: str) -> Any:
-    """The decoded JSON body, or :class:`BadResponseError` naming the HTTP status."""
+    """The decoded JSON body, or :class:`BadResponseError` naming the HTTP status.
+
+    An HTTP 5xx without a JSON body (a proxy's error page) is a :class:`BadResponseError`
+    with that status, whatever the body.
+    """
+    if response.status_code >= 500 and "json" not in response.headers.get("Content-Type", ""):
+        raise BadResponseError(
+            f"2Checkout answered {what} with HTTP {response.status_code}.",
+            status=response.status_code,
+        )
     try:
         return response.json()
     except ValueError:

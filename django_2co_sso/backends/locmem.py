@@ -4,23 +4,44 @@ Put it in your test settings::
 
     TWOCHECKOUT_SSO = {"BACKEND": "django_2co_sso.backends.locmem.LocmemBackend", ...}
 
-Each successful call appends a :class:`SentCall` to the module-level :data:`outbox`
-(like ``django.core.mail.outbox``) and returns a deterministic fake URL on
-``https://secure.2checkout.com``. Arguments are validated exactly as by the real
-backends. :func:`fail_with` makes every following call raise the given error until
-:func:`reset` (or ``fail_with(None)``).
+It runs the same pipeline as the real backends (validation, circuit breaker, log line,
+the check of the returned URL against ``ALLOWED_SSO_HOSTS``); only the transport is in
+memory. Each operation sent appends a :class:`SentCall` to the module-level :data:`outbox`
+(like ``django.core.mail.outbox``; a partner link sends ``setPartner`` then
+``getPartnerSingleSignOn``) and gets a deterministic fake answer: URLs on
+``https://secure.2checkout.com``. :func:`fail_with` makes every following call raise the
+given error until :func:`reset` (or ``fail_with(None)``). :func:`reset` also closes the
+circuit breaker of every LocmemBackend of the process, so failures injected in one test
+never make the next one fail fast; the backend keeps no session.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import threading
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import InvalidCacheBackendError
+
+from ..circuit import CircuitBreaker
+from ..conf import SSOConfig
 from ..exceptions import APIError, TwoCheckoutError
-from .base import BaseBackend, CartSSO, CustomerSSO, PartnerSSO, SubscriptionSSO
+from .base import BaseBackend
+from .operations import (
+    LOGIN,
+    Answer,
+    CartSSO,
+    CustomerSSO,
+    Operation,
+    PartnerSSO,
+    SubscriptionSSO,
+    TokenRequest,
+)
+from .transport import Transport
 
 __all__ = ["LocmemBackend", "SentCall", "fail_with", "outbox", "reset"]
 
@@ -29,7 +50,7 @@ FAKE_HOST = "https://secure.2checkout.com"
 
 @dataclasses.dataclass(frozen=True)
 class SentCall:
-    """One recorded call: the API method name and its validated request."""
+    """One recorded call: the API method name and its validated request (None for login)."""
 
     method: str
     request: Any
@@ -39,6 +60,7 @@ class SentCall:
 outbox: list[SentCall] = []
 _failure: list[TwoCheckoutError] = []
 _tokens: dict[str, dict[str, Any]] = {}
+_circuits: dict[tuple[str, str], CircuitBreaker] = {}
 _lock = threading.Lock()
 
 
@@ -51,68 +73,106 @@ def fail_with(error: TwoCheckoutError | None) -> None:
 
 
 def reset() -> None:
-    """Empty the outbox, forget issued tokens and stop failing."""
+    """Empty the outbox, forget issued tokens, stop failing and close every circuit breaker."""
     with _lock:
         outbox.clear()
         _failure.clear()
         _tokens.clear()
+        circuits = list(_circuits.values())
+    for circuit in circuits:
+        with contextlib.suppress(InvalidCacheBackendError):  # a test's cache alias is gone
+            circuit.reset()
 
 
 def _token(*parts: object) -> str:
     return hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()
 
 
-class LocmemBackend(BaseBackend):
-    """Answers from memory; see the module docstring."""
+def _myaccount(page: str | None, query: dict[str, str]) -> str:
+    return f"{FAKE_HOST}/myaccount/{page or ''}{'/' if page else ''}?{urlencode(query)}"
+
+
+def _subscription_url(request: SubscriptionSSO) -> str:
+    return _myaccount(
+        request.page,
+        {"logintoken": _token(request), "subscription": request.subscription_reference},
+    )
+
+
+def _customer_url(request: CustomerSSO) -> str:
+    return _myaccount(request.page, {"logintoken": _token(request)})
+
+
+def _cart_url(request: CartSSO) -> str:
+    token = _token(request)
+    key = (
+        "CustomerReference"
+        if request.reference_type == "2checkout"
+        else "ExternalCustomerReference"
+    )
+    with _lock:
+        _tokens[token] = {key: request.customer_reference}
+    separator = "&" if "?" in request.cart_url else "?"
+    return f"{request.cart_url}{separator}logintoken={token}"
+
+
+def _partner_url(request: PartnerSSO) -> str:
+    return f"{FAKE_HOST}/cpanel/index.php?logintoken={_token(request)[:32]}"
+
+
+def _customer(request: TokenRequest) -> dict[str, Any]:
+    with _lock:
+        customer = _tokens.get(request.token)
+    if customer is None:
+        raise APIError(
+            "Unknown SSO token.", code="INVALID_TOKEN", method="getCustomerInformationBySSOToken"
+        )
+    return dict(customer)
+
+
+#: Fake answers by operation name; other operations get :func:`_default_answer`.
+ANSWERS: dict[str, Callable[[Any], Any]] = {
+    "getSingleSignOn": _subscription_url,
+    "getSingleSignOnByCustomer": _customer_url,
+    "getSingleSignOnInCart": _cart_url,
+    "getPartnerSingleSignOn": _partner_url,
+    "getCustomerInformationBySSOToken": _customer,
+}
+
+
+def _default_answer(operation: Operation, request: Any) -> Any:
+    """An answer of the operation's kind: a fake URL, an empty object or list, or True."""
+    if operation.answer is Answer.URL:
+        return f"{FAKE_HOST}/{operation.name}/?logintoken={_token(operation.name, request)}"
+    if operation.answer is Answer.OBJECT:
+        return {}
+    if operation.answer is Answer.OBJECTS:
+        return []
+    return True
+
+
+class MemoryTransport(Transport):
+    """Records each operation in :data:`outbox` and answers from memory."""
 
     protocol = "locmem"
 
-    def _record(self, method: str, request: Any) -> None:
+    def send(self, operation: Operation, request: Any, session_id: str | None) -> Any:
         with _lock:
             if _failure:
                 raise _failure[0]
-            outbox.append(SentCall(method, request))
+            outbox.append(SentCall(operation.name, None if operation is LOGIN else request))
+        answer = ANSWERS.get(operation.name)
+        if answer is not None:
+            return answer(request)
+        return _default_answer(operation, request)
 
-    def _subscription_sso(self, request: SubscriptionSSO) -> str:
-        self._record("getSingleSignOn", request)
-        token = _token(request)
-        query = urlencode({"logintoken": token, "subscription": request.subscription_reference})
-        return f"{FAKE_HOST}/myaccount/{request.page or ''}{'/' if request.page else ''}?{query}"
 
-    def _customer_sso(self, request: CustomerSSO) -> str:
-        self._record("getSingleSignOnByCustomer", request)
-        query = urlencode({"logintoken": _token(request)})
-        return f"{FAKE_HOST}/myaccount/{request.page or ''}{'/' if request.page else ''}?{query}"
+class LocmemBackend(BaseBackend):
+    """Answers from memory; see the module docstring."""
 
-    def _cart_sso(self, request: CartSSO) -> str:
-        self._record("getSingleSignOnInCart", request)
-        token = _token(request)
+    transport_class = MemoryTransport
+
+    def __init__(self, config: SSOConfig) -> None:
+        super().__init__(config)
         with _lock:
-            key = (
-                "CustomerReference"
-                if request.reference_type == "2checkout"
-                else ("ExternalCustomerReference")
-            )
-            _tokens[token] = {key: request.customer_reference}
-        separator = "&" if "?" in request.cart_url else "?"
-        return f"{request.cart_url}{separator}logintoken={token}"
-
-    def _partner_sso(self, request: PartnerSSO) -> str:
-        self._record("getPartnerSingleSignOn", request)
-        token = _token(request)[:32]
-        return f"{FAKE_HOST}/cpanel/index.php?logintoken={token}"
-
-    def _customer_by_token(self, token: str) -> dict[str, Any]:
-        self._record("getCustomerInformationBySSOToken", token)
-        with _lock:
-            customer = _tokens.get(token)
-        if customer is None:
-            raise APIError(
-                "Unknown SSO token.",
-                code="INVALID_TOKEN",
-                method="getCustomerInformationBySSOToken",
-            )
-        return dict(customer)
-
-    def _check_credentials(self) -> None:
-        self._record("login", None)
+            _circuits[(config.cache_alias, self.circuit.open_key)] = self.circuit

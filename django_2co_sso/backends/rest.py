@@ -2,11 +2,14 @@
 
 REST has no session: every request carries a freshly dated
 ``X-Avangate-Authentication: code="…" date="…" hash="…" algo="…"`` header (no ``algo``
-for legacy md5). SSO answers are a JSON string or an object with ``url``; errors carry
-``error_code`` and ``message``. REST documents fewer customer pages than SOAP
-(no ``my_products``) and no customer-type parameter (see ``REST_CUSTOMER_TYPE_PARAM``).
-It has no Channel Manager requests either: :meth:`partner_sso_url` goes over JSON-RPC
-to the same account (login, setPartner, getPartnerSingleSignOn).
+for legacy md5). Paths and query parameters come from each operation's
+:class:`~django_2co_sso.backends.operations.RestRoute`. SSO answers are a JSON string or an
+object with ``url``; errors carry ``error_code`` and ``message``; a paged list is joined
+here (``Page``, ``Limit``; at most :data:`MAX_PAGES` pages). REST documents fewer customer
+pages than SOAP (no ``my_products``) and no customer-type parameter (see
+``REST_CUSTOMER_TYPE_PARAM``). It has no Channel Manager requests either: operations without
+a REST route (``partner_sso_url``) go over JSON-RPC to the same account, through the same
+pipeline (login, setPartner, getPartnerSingleSignOn).
 """
 
 from __future__ import annotations
@@ -17,50 +20,88 @@ from urllib.parse import quote
 from ..conf import SSOConfig
 from ..exceptions import APIError, AuthenticationError, BadResponseError
 from ..signing import rest_auth_header, utc_date
-from .base import (
-    AUTHENTICATION_CODES,
-    BaseBackend,
-    CartSSO,
-    CustomerSSO,
-    PartnerSSO,
-    SubscriptionSSO,
-)
+from .base import BaseBackend
 from .http import json_body, mapped_transport_errors, new_session
-from .jsonrpc import JsonRpcBackend
+from .jsonrpc import JsonRpcTransport
+from .operations import LOGIN, Operation, RestRoute
+from .transport import AUTHENTICATION_CODES, Transport
 
 #: Customer pages the REST ``/customers/{ref}/account/{PageType}/`` request documents.
 REST_CUSTOMER_PAGES = ("my_subscription", "user_data", "order_lookup", "faq", "payment_methods")
-HOME_PAGE = "index"
-#: A well-formed token that no customer has, for :meth:`RestBackend.check_credentials`.
-_PROBE_TOKEN = "0" * 40
+#: Items asked for per page of a paged list, and the most pages read for one call.
+PAGE_SIZE = 100
+MAX_PAGES = 50
+#: A well-formed token that no customer has: the signed request of check_credentials.
+_PROBE_PATH, _PROBE_QUERY = "customers/", {"ssotoken": "0" * 40}
 
 
-def _segment(value: str) -> str:
-    return quote(value, safe="")
-
-
-def _query(**params: Any) -> dict[str, Any]:
-    """The query parameters that have a value (None and "" are left out)."""
-    return {name: value for name, value in params.items() if value not in (None, "")}
-
-
-class RestBackend(BaseBackend):
-    """2Checkout API 6.0 over REST."""
+class RestTransport(Transport):
+    """Sends operations as signed REST ``GET`` requests."""
 
     protocol = "rest"
-    customer_pages = REST_CUSTOMER_PAGES
 
     def __init__(self, config: SSOConfig) -> None:
         super().__init__(config)
         self.base_url = config.endpoint("rest")
         self.http = new_session(ca_bundle=config.ca_bundle)
         self._timeout = (config.connect_timeout, config.timeout)
-        self._partner_backend = JsonRpcBackend(config)
 
-    def _get(self, method: str, path: str, params: dict[str, Any]) -> Any:
-        return self._upstream(method, lambda: self._send(method, path, params))
+    def can_send(self, operation: Operation) -> bool:
+        return operation.rest is not None
 
-    def _send(self, method: str, path: str, params: dict[str, Any]) -> Any:
+    def send(self, operation: Operation, request: Any, session_id: str | None) -> Any:
+        route = operation.rest
+        if operation is LOGIN:
+            return self._probe()
+        if route is None:
+            raise BadResponseError(f"REST has no {operation.name} request.")
+        path = route.path.format(
+            **{
+                name: quote(str(getattr(request, name) or route.defaults.get(name, "")), safe="")
+                for name in route.fields
+            }
+        )
+        query = self._query(route, request)
+        if route.paged:
+            return self._pages(operation.name, path, query)
+        return self._get(operation.name, path, query)
+
+    def _query(self, route: RestRoute, request: Any) -> dict[str, Any]:
+        """The query parameters that have a value (None and "" are left out)."""
+        query = {}
+        for name, field in route.query:
+            value = getattr(request, field)
+            if value is not None and value != "":
+                query[name] = value
+        type_param = self.config.rest_customer_type_param
+        if route.customer_type and type_param:
+            query[type_param] = request.customer_type
+        return query
+
+    def _pages(self, method: str, path: str, query: dict[str, Any]) -> list[Any]:
+        """Every item of a paged list: pages of :data:`PAGE_SIZE` until a short one."""
+        items: list[Any] = []
+        for page in range(1, MAX_PAGES + 1):
+            answer = self._get(method, path, {**query, "Page": page, "Limit": PAGE_SIZE})
+            batch = answer.get("Items") if isinstance(answer, dict) else answer
+            if not isinstance(batch, list):
+                raise BadResponseError(f"2Checkout answered {method} without a list of items.")
+            items.extend(batch)
+            if len(batch) < PAGE_SIZE:
+                return items
+        raise BadResponseError(f"2Checkout answered {method} with more than {MAX_PAGES} pages.")
+
+    def _probe(self) -> bool:
+        """One signed request: refused credentials raise, "unknown token" means accepted."""
+        try:
+            self._get(LOGIN.name, _PROBE_PATH, _PROBE_QUERY)
+        except AuthenticationError:
+            raise
+        except APIError:
+            return True  # "unknown token": the signature was accepted
+        return True
+
+    def _get(self, method: str, path: str, query: dict[str, Any]) -> Any:
         config = self.config
         header = rest_auth_header(
             config.merchant_code, config.secret_key, config.hash_algorithm, utc_date()
@@ -68,14 +109,9 @@ class RestBackend(BaseBackend):
         with mapped_transport_errors(method):
             response = self.http.get(
                 self.base_url + path,
-                params=params,
+                params=query,
                 headers={"X-Avangate-Authentication": header},
                 timeout=self._timeout,
-            )
-        if response.status_code >= 500 and "json" not in response.headers.get("Content-Type", ""):
-            raise BadResponseError(
-                f"2Checkout answered {method} with HTTP {response.status_code}.",
-                status=response.status_code,
             )
         payload = json_body(response, method)
         if response.status_code >= 400 or (isinstance(payload, dict) and "error_code" in payload):
@@ -84,67 +120,15 @@ class RestBackend(BaseBackend):
             message = error.get("message") or f"HTTP {response.status_code}"
             if response.status_code == 401 or code.upper() in AUTHENTICATION_CODES:
                 raise AuthenticationError(
-                    self._api_error(method, code, message).message, code=code, method=method
+                    self.api_error(method, code, message).message, code=code, method=method
                 )
-            raise self._api_error(method, code, message)
+            raise self.api_error(method, code, message)
         return payload
 
-    def _customer_type_query(self, request: CustomerSSO | CartSSO) -> dict[str, Any]:
-        name = self.config.rest_customer_type_param
-        return {name: request.customer_type} if name else {}
 
-    def _subscription_sso(self, request: SubscriptionSSO) -> Any:
-        path = (
-            f"subscriptions/{_segment(request.subscription_reference)}"
-            f"/signon/{request.page or HOME_PAGE}/"
-        )
-        return self._get(
-            "getSingleSignOn",
-            path,
-            _query(
-                Email=request.email,
-                LanguageCode=request.language,
-                ValidityTime=request.validity_time,
-                ValidationIp=request.validation_ip,
-            ),
-        )
+class RestBackend(BaseBackend):
+    """2Checkout API 6.0 over REST; Channel Manager calls over JSON-RPC."""
 
-    def _customer_sso(self, request: CustomerSSO) -> Any:
-        path = (
-            f"customers/{_segment(request.customer_reference)}/account/{request.page or HOME_PAGE}/"
-        )
-        params = _query(
-            Lang=request.language,
-            ValidityTime=request.validity_time,
-            ValidationIp=request.validation_ip,
-            Request=request.request,
-        )
-        return self._get(
-            "getSingleSignOnByCustomer", path, {**params, **self._customer_type_query(request)}
-        )
-
-    def _cart_sso(self, request: CartSSO) -> Any:
-        path = f"customers/{_segment(request.customer_reference)}/cart/"
-        params = _query(
-            Url=request.cart_url,
-            ValidityTime=request.validity_time,
-            ValidationIp=request.validation_ip,
-        )
-        return self._get(
-            "getSingleSignOnInCart", path, {**params, **self._customer_type_query(request)}
-        )
-
-    def _partner_sso(self, request: PartnerSSO) -> Any:
-        """REST has no Channel Manager requests: partner links go over JSON-RPC."""
-        return self._partner_backend._partner_sso(request)
-
-    def _customer_by_token(self, token: str) -> Any:
-        return self._get("getCustomerInformationBySSOToken", "customers/", {"ssotoken": token})
-
-    def _check_credentials(self) -> None:
-        try:
-            self._customer_by_token(_PROBE_TOKEN)
-        except AuthenticationError:
-            raise
-        except APIError:
-            return  # "unknown token": the signature was accepted
+    transport_class = RestTransport
+    fallback_transport_class = JsonRpcTransport
+    customer_pages = REST_CUSTOMER_PAGES

@@ -28,13 +28,15 @@ from zeep.exceptions import Fault
 from zeep.exceptions import TransportError as ZeepTransportError
 from zeep.exceptions import ValidationError as ZeepValidationError
 from zeep.helpers import serialize_object
-from zeep.transports import Transport
+from zeep.transports import Transport as ZeepTransport
 
 from ..conf import SSOConfig
 from ..exceptions import BadResponseError
 from ..redaction import MASK
-from .base import SessionBackend
+from .base import BaseBackend
 from .http import mapped_transport_errors, new_session
+from .operations import Operation
+from .transport import Transport
 
 wire_logger = logging.getLogger("django_2co_sso.soap")
 
@@ -42,7 +44,7 @@ _clients: dict[tuple[Any, ...], Client] = {}
 _clients_lock = threading.Lock()
 
 
-class _EnvelopeFreeTransport(Transport):
+class _EnvelopeFreeTransport(ZeepTransport):
     """A zeep transport that never logs envelopes (zeep's own logs them at DEBUG).
 
     An HTTP error status without a SOAP envelope (a proxy's 503 page) is raised here as
@@ -142,10 +144,11 @@ def clear_clients() -> None:
         _clients.clear()
 
 
-class SoapBackend(SessionBackend):
-    """2Checkout API 6.0 over SOAP."""
+class SoapTransport(Transport):
+    """Sends operations through zeep, positionally, to ``{API_URL}/soap/6.0/``."""
 
     protocol = "soap"
+    uses_session = True
 
     def __init__(self, config: SSOConfig) -> None:
         super().__init__(config)
@@ -168,12 +171,9 @@ class SoapBackend(SessionBackend):
                     self._service = client.create_service(binding.name, self.endpoint)
         return self._service
 
-    def _warm_up(self) -> None:
+    def warm_up(self) -> None:
         """Load and parse the WSDL (from ``WSDL_CACHE_PATH`` when set)."""
         self.service  # noqa: B018
-
-    def _invoke(self, method: str, params: list[Any]) -> Any:
-        return self._upstream(method, lambda: self._call_operation(method, params))
 
     def _arguments(self, method: str, params: list[Any]) -> list[Any]:
         """``params`` fitted to the WSDL's parts: None as nil, missing optional parts as nil.
@@ -202,14 +202,17 @@ class SoapBackend(SessionBackend):
         except (AttributeError, ValueError, TypeError):
             return None
 
-    def _call_operation(self, method: str, params: list[Any]) -> Any:
+    def send(self, operation: Operation, request: Any, session_id: str | None) -> Any:
+        method = operation.name
         service = self.service
-        arguments = self._arguments(method, params)
+        arguments = self._arguments(method, operation.positional(request, session_id))
         with mapped_transport_errors(method):
             try:
                 result = getattr(service, method)(*arguments)
             except Fault as fault:
-                raise self._api_error(method, fault.code or "UNKNOWN", fault.message) from None
+                raise self.api_error(
+                    method, fault.code or "UNKNOWN", fault.message, session_id
+                ) from None
             except ZeepTransportError as error:
                 raise BadResponseError(
                     f"2Checkout answered {method} with HTTP {error.status_code}.",
@@ -227,3 +230,9 @@ class SoapBackend(SessionBackend):
         if result is not None and not isinstance(result, str | bool | int | float):
             return serialize_object(result, target_cls=dict)
         return result
+
+
+class SoapBackend(BaseBackend):
+    """2Checkout API 6.0 over SOAP."""
+
+    transport_class = SoapTransport

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from django_2co_sso import get_backend
 from django_2co_sso.backends import locmem
-from django_2co_sso.exceptions import APIError, APITimeoutError, InvalidPageError
+from django_2co_sso.exceptions import (
+    APIError,
+    APITimeoutError,
+    DisallowedRedirectError,
+    InvalidPageError,
+    ServiceUnavailableError,
+)
 
 
 def test_records_every_call_in_the_outbox() -> None:
@@ -67,3 +75,29 @@ def test_partner_and_credentials() -> None:
     assert "/cpanel/index.php?logintoken=" in url
     get_backend().check_credentials()
     assert locmem.outbox[-1].method == "login"
+
+
+def test_reset_closes_the_circuit_breaker_opened_by_injected_failures() -> None:
+    locmem.fail_with(APITimeoutError("slow"))
+    for _ in range(5):  # CIRCUIT_BREAKER_FAILURES defaults to 5
+        with pytest.raises(APITimeoutError):
+            get_backend().customer_sso_url("C1")
+    with pytest.raises(ServiceUnavailableError):  # open: not even sent
+        get_backend().customer_sso_url("C1")
+    locmem.reset()
+    assert get_backend().customer_sso_url("C1").startswith("https://secure.2checkout.com/")
+    assert [call.method for call in locmem.outbox] == ["getSingleSignOnByCustomer"]
+
+
+def test_returned_urls_are_checked_like_the_real_backends(settings: Any) -> None:
+    settings.TWOCHECKOUT_SSO = {**settings.TWOCHECKOUT_SSO, "ALLOWED_SSO_HOSTS": ["example.com"]}
+    with pytest.raises(DisallowedRedirectError) as caught:
+        get_backend().subscription_sso_url("SUB1")
+    assert caught.value.host == "secure.2checkout.com"
+
+
+def test_every_operation_sent_is_recorded_partner_steps_included() -> None:
+    get_backend().partner_sso_url(
+        "P1", email="r@example.com", access_page="https://secure.2checkout.com/cpanel/"
+    )
+    assert [call.method for call in locmem.outbox] == ["setPartner", "getPartnerSingleSignOn"]

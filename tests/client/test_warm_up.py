@@ -15,7 +15,7 @@ from tests.client.wsdl import build_wsdl
 def test_soap_warm_up_parses_the_wsdl_and_calls_nothing(soap_server: SoapServer) -> None:
     assert django_2co_sso.warm_up() is True
     assert soap_server.calls == []  # no login, no SSO call
-    assert get_backend()._service is not None  # the WSDL is loaded and bound
+    assert get_backend().channel.transport._service is not None  # the WSDL is loaded and bound
 
 
 def test_rpc_warm_up_makes_no_call(rpc_server: RpcServer) -> None:

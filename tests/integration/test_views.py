@@ -393,6 +393,29 @@ def test_link_to_a_host_not_allowed_is_502(
     assert any(r.levelno == logging.ERROR for r in _warnings(caplog))
 
 
+def test_disallowed_redirect_is_logged_at_error_exactly_once(
+    alice_client: Client, sso_settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    sso_settings(ALLOWED_SSO_HOSTS=["store.example.com"])
+    assert alice_client.get(billing()).status_code == 502
+    [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "redirect host not allowed" in error.getMessage()
+    assert "'secure.2checkout.com'" in error.getMessage()
+    assert "logintoken" not in caplog.text
+
+
+def test_misconfiguration_before_minting_is_one_error_and_not_audited(
+    alice_client: Client, sso_settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    sso_settings(CLIENT_IP_FUNCTION="no.such.module.client_ip")
+    response = alice_client.get(billing())
+    assert response.status_code == 503
+    [record] = _warnings(caplog)
+    assert record.levelno == logging.ERROR
+    assert "CLIENT_IP_FUNCTION" in record.getMessage()
+    assert not SSOAuditLog.objects.exists()
+
+
 def test_disallowed_redirect_from_cart_is_502(alice_client: Client) -> None:
     locmem.fail_with(DisallowedRedirectError("bad host", host="evil.example"))
     response = alice_client.get(cart())

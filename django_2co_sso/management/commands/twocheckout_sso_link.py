@@ -33,6 +33,7 @@ from django.utils import timezone
 from ... import services, validation
 from ...conf import get_config
 from ...exceptions import TwoCheckoutError
+from ...failures import classify
 from ...models import Partner, PartnerUser, Subscription
 
 
@@ -91,8 +92,8 @@ class Command(BaseCommand):
                 url = self._subscription_link(context, options, validity)
             else:
                 url = self._partner_link(context, options, validity)
-        except TwoCheckoutError as error:
-            raise CommandError(f"No link: {error.code}: {error}") from None
+        except TwoCheckoutError as error:  # audited and logged by services
+            raise CommandError(f"No link: {classify(error).outcome}: {error}") from None
         expires_at = issued_at + datetime.timedelta(seconds=validity)
         self.stdout.write(url)
         self.stderr.write(
