@@ -21,7 +21,7 @@ django_2co_sso.E010       the cache backend needs a Python package that is not i
 django_2co_sso.W001       API_URL is not https while DEBUG is off
 django_2co_sso.W002       API_URL is not a 2Checkout host while DEBUG is off
 django_2co_sso.W003       the ``zeep.transports`` logger is at DEBUG while DEBUG is off
-django_2co_sso.W004       the cache is process-local while SOAP/JSON-RPC share sessions  
+django_2co_sso.W004       the cache is process-local while SOAP/JSON-RPC share sessions
 django_2co_sso.W005       API_URL's host is not in ALLOWED_SSO_HOSTS (not a 2Checkout host)
 ========================  ================================================================
 """
