@@ -8,7 +8,8 @@ status, no or a wrong receipt, a connection error or timeout) is retried on 2Che
 schedule: at once, twice within 5 minutes, 4 times 15 minutes apart, then hourly up to 2 days
 after the first attempt (:data:`RETRY_OFFSETS`). ``speedup`` divides that schedule (60 turns
 5 minutes into 5 seconds); due times are read on the emulator's :class:`~.clock.Clock`, so
-``clock.advance()`` triggers retries in tests. Every attempt is recorded (:meth:`Notifier.log`):
+``clock.advance()`` triggers retries in tests. At most :attr:`Notifier.workers` deliveries
+are in flight at once (4; 1 sends them one after the other, oldest first). Every attempt is recorded (:meth:`Notifier.log`):
 time, kind, URL, attempt number, HTTP status, whether the receipt was valid, error text.
 """
 
@@ -94,6 +95,7 @@ class Notifier:
         ipn_urls: Iterable[str] = (),
         lcn_urls: Iterable[str] = (),
         speedup: float = 1.0,
+        workers: int = 4,
         poll_interval: float = 0.02,
     ) -> None:
         if not speedup > 0:
@@ -101,6 +103,9 @@ class Notifier:
         self._clock = clock
         self._secret_key = secret_key
         self.speedup = float(speedup)
+        #: How many deliveries may be in flight at once (1 = one after the other, in order);
+        #: may be changed at any time.
+        self.workers = workers
         self._poll = poll_interval
         self._initial = {
             "ipn": [check_listener_url(u) for u in ipn_urls],
@@ -213,7 +218,7 @@ class Notifier:
     # -- worker ----------------------------------------------------------------------------
     def _ensure_worker_locked(self) -> None:
         if self._thread is None:
-            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="emulator-notify")
+            self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="emulator-notify")
             self._thread = threading.Thread(target=self._run, name="emulator-notifier", daemon=True)
             self._thread.start()
 
@@ -224,13 +229,14 @@ class Notifier:
                     return
                 now = self._clock.now()
                 due = []
+                free = max(1, self.workers) - sum(1 for d in self._queue if d.in_flight)
                 for delivery in self._queue:
                     if delivery.done or delivery.given_up or delivery.in_flight:
                         continue
                     when = delivery.next_due(self.speedup)
                     if when is None:
                         delivery.given_up = True
-                    elif when <= now:
+                    elif when <= now and len(due) < free:
                         delivery.in_flight = True
                         due.append(delivery)
                 self._queue = [d for d in self._queue if not (d.done or d.given_up)]

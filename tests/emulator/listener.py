@@ -75,10 +75,10 @@ def running_listener() -> Iterator[tuple[Listener, str]]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode()
             fields = parse_qsl(body, keep_blank_values=True)
-            status, text = listener.answer(self.path, fields)
-            with listener.event:
+            with listener.event:  # recorded on arrival, before the answer is made
                 listener.received.append((self.path, fields))
                 listener.event.notify_all()
+            status, text = listener.answer(self.path, fields)
             data = text.encode()
             self.send_response(status)
             self.send_header("Content-Length", str(len(data)))

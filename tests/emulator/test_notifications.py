@@ -239,3 +239,28 @@ def test_reset_restores_the_listeners_given_at_creation() -> None:
     }
     with pytest.raises(ValueError, match="listener URL"):
         Emulator(ipn_urls=["not a url"])
+
+
+def test_one_worker_sends_one_after_the_other(
+    emu: Emulator, listener: tuple[Listener, str]
+) -> None:
+    server, _ = listener
+    release = threading.Event()
+
+    def held(path: str, fields: Fields) -> tuple[int, str]:
+        release.wait(10)
+        return Listener.good(path, fields)
+
+    server.answer = held
+    emu.notifier.workers = 1
+    try:
+        emu.commerce.place_order("PRO-YEARLY", customer_ext_ref="serial-1")
+        assert len(server.wait_for(1)) == 1
+        assert not emu.wait_for_notifications(0.3)  # the IPN is still held
+        assert len(server.received) == 1  # the LCN waits for it
+        release.set()
+        assert [path for path, _ in server.wait_for(2)] == ["/ipn/", "/lcn/"]
+        assert emu.wait_for_notifications()
+    finally:
+        release.set()
+        emu.notifier.workers = 4
