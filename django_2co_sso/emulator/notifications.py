@@ -9,8 +9,9 @@ schedule: at once, twice within 5 minutes, 4 times 15 minutes apart, then hourly
 after the first attempt (:data:`RETRY_OFFSETS`). ``speedup`` divides that schedule (60 turns
 5 minutes into 5 seconds); due times are read on the emulator's :class:`~.clock.Clock`, so
 ``clock.advance()`` triggers retries in tests. At most :attr:`Notifier.workers` deliveries
-are in flight at once (4; 1 sends them one after the other, oldest first). Every attempt is recorded (:meth:`Notifier.log`):
-time, kind, URL, attempt number, HTTP status, whether the receipt was valid, error text.
+are in flight at once (4; 1 sends them one after the other, oldest first). Every attempt is
+recorded (:meth:`Notifier.log`): time, kind, URL, attempt number, HTTP status, whether the
+receipt was valid, error text.
 """
 
 from __future__ import annotations
@@ -228,7 +229,7 @@ class Notifier:
                 if self._stopping:
                     return
                 now = self._clock.now()
-                due = []
+                due: list[Delivery] = []
                 free = max(1, self.workers) - sum(1 for d in self._queue if d.in_flight)
                 for delivery in self._queue:
                     if delivery.done or delivery.given_up or delivery.in_flight:
