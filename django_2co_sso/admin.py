@@ -1,4 +1,4 @@
-"""Admin for customers, subscriptions, partners and the read-only SSO audit log.
+"""Admin for customers, subscriptions, partners, notifications and the read-only SSO audit log.
 
 The Partner admin has the action "Generate SSO links": for every active user of the
 selected partners it mints a single-use Channel Manager link (``PARTNER_PANEL_URL``,
@@ -6,6 +6,12 @@ valid ``STAFF_LINK_VALIDITY_TIME`` seconds, not bound to an IP) and shows them o
 intermediate page with their expiry time. Links are never stored or logged; each attempt is
 audited. Only users with the ``django_2co_sso.generate_partner_sso`` permission see and may
 run it (``@admin.action(permissions=["generate_partner_sso"])``).
+
+The 2Checkout notifications admin is read-only: every verified IPN/LCN as stored, filterable
+by kind, outcome (``unmatched`` lists the customers the shop does not know), test flag and
+account. Its action "Re-process" applies the selected notifications again (after a fix, or
+once an unmatched customer is linked); only users with the
+``django_2co_sso.reprocess_webhooknotification`` permission see it.
 """
 
 from __future__ import annotations
@@ -18,16 +24,25 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .conf import get_config
 from .failures import Kind, classify
-from .models import CustomerLink, Partner, PartnerUser, SSOAuditLog, Subscription
+from .models import (
+    CustomerLink,
+    Partner,
+    PartnerUser,
+    SSOAuditLog,
+    Subscription,
+    WebhookNotification,
+)
 from .views import protect
 
 PARTNER_SSO_PERMISSION = "django_2co_sso.generate_partner_sso"
+REPROCESS_PERMISSION = "django_2co_sso.reprocess_webhooknotification"
 PARTNER_LINKS_TEMPLATE = "admin/django_2co_sso/partner/sso_links.html"
 
 if TYPE_CHECKING:
@@ -35,10 +50,12 @@ if TYPE_CHECKING:
     _SubscriptionAdmin = admin.ModelAdmin[Subscription]
     _PartnerAdmin = admin.ModelAdmin[Partner]
     _AuditLogAdmin = admin.ModelAdmin[SSOAuditLog]
+    _NotificationAdmin = admin.ModelAdmin[WebhookNotification]
     _SubscriptionInline = admin.TabularInline[Subscription, CustomerLink]
     _PartnerUserInline = admin.TabularInline[PartnerUser, Partner]
 else:  # the admin classes are not subscriptable at run time
     _CustomerLinkAdmin = _SubscriptionAdmin = _PartnerAdmin = _AuditLogAdmin = admin.ModelAdmin
+    _NotificationAdmin = admin.ModelAdmin
     _SubscriptionInline = _PartnerUserInline = admin.TabularInline
 
 #: Explanations of getPartnerSingleSignOn's documented error codes, shown to staff.
@@ -55,7 +72,7 @@ PARTNER_ERROR_MESSAGES: dict[str, Any] = {
 class SubscriptionInline(_SubscriptionInline):
     model = Subscription
     extra = 0
-    fields = ("reference", "display_name", "product_code", "status")
+    fields = ("reference", "display_name", "product_code", "status", "expires_on", "is_test")
 
 
 @admin.register(CustomerLink)
@@ -76,8 +93,16 @@ class CustomerLinkAdmin(_CustomerLinkAdmin):
 
 @admin.register(Subscription)
 class SubscriptionAdmin(_SubscriptionAdmin):
-    list_display = ("reference", "display_name", "customer", "status", "updated_at")
-    list_filter = ("status",)
+    list_display = (
+        "reference",
+        "display_name",
+        "customer",
+        "status_shown",
+        "expires_on",
+        "is_test",
+        "updated_at",
+    )
+    list_filter = ("status", "is_test")
     search_fields = (
         "reference",
         "display_name",
@@ -88,8 +113,13 @@ class SubscriptionAdmin(_SubscriptionAdmin):
         "customer__twocheckout_reference",
     )
     raw_id_fields = ("customer",)
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("upstream_status", "changed_at", "created_at", "updated_at")
     list_select_related = ("customer__user",)
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_shown(self, obj: Subscription) -> str:
+        """The status, or 2Checkout's own word for one this app does not know."""
+        return obj.status_label
 
 
 class PartnerUserInline(_PartnerUserInline):
@@ -232,4 +262,84 @@ class SSOAuditLogAdmin(_AuditLogAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WebhookNotification)
+class WebhookNotificationAdmin(_NotificationAdmin):
+    """Read-only: rows are written by the listeners; staff may re-process them."""
+
+    list_display = (
+        "received_at",
+        "kind",
+        "reference",
+        "outcome",
+        "customer",
+        "external_customer_reference",
+        "is_test",
+        "deliveries",
+        "account",
+    )
+    list_filter = ("kind", "outcome", "is_test", "account", "received_at")
+    search_fields = (
+        "reference",
+        "external_customer_reference",
+        "twocheckout_customer_reference",
+        "customer__user__username",
+        "customer__user__email",
+    )
+    date_hierarchy = "received_at"
+    list_select_related = ("customer__user",)
+    actions = ("reprocess",)
+    fields = (
+        "kind",
+        "outcome",
+        "error",
+        "reference",
+        "customer",
+        "external_customer_reference",
+        "twocheckout_customer_reference",
+        "is_test",
+        "account",
+        "algorithm",
+        "remote_addr",
+        "received_at",
+        "processed_at",
+        "deliveries",
+        "field_table",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("fields as received"))
+    def field_table(self, obj: WebhookNotification) -> str:
+        """The stored fields, in order, one per row."""
+        rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", obj.field_pairs())
+        return format_html("<table>{}</table>", rows)
+
+    @admin.action(description=_("Re-process the selected notifications"), permissions=["reprocess"])
+    def reprocess(self, request: HttpRequest, queryset: QuerySet[WebhookNotification]) -> None:
+        """Apply each selected notification again and report the outcomes."""
+        from .webhooks.processing import reprocess
+
+        results = reprocess(queryset.order_by("received_at", "pk"))
+        failed = [row for row in results if row.outcome == WebhookNotification.Outcome.ERROR]
+        counts: dict[str, int] = {}
+        for row in results:
+            label = str(row.get_outcome_display())
+            counts[label] = counts.get(label, 0) + 1
+        summary = ", ".join(f"{label}: {count}" for label, count in sorted(counts.items()))
+        self.message_user(
+            request,
+            gettext("Re-processed %(count)d notification(s) (%(summary)s).")
+            % {"count": len(results), "summary": summary},
+            messages.ERROR if failed else messages.SUCCESS,
+        )
+
+    def has_reprocess_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(REPROCESS_PERMISSION)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -23,6 +23,11 @@ django_2co_sso.W002       API_URL is not a 2Checkout host while DEBUG is off
 django_2co_sso.W003       the ``zeep.transports`` logger is at DEBUG while DEBUG is off
 django_2co_sso.W004       the cache is process-local while SOAP/JSON-RPC share sessions
 django_2co_sso.W005       API_URL's host is not in ALLOWED_SSO_HOSTS (not a 2Checkout host)
+django_2co_sso.E101       a template uses ``{% buy_link_url %}`` but BUY_LINK_SECRET or
+                          MERCHANT_CODE is empty
+django_2co_sso.E102       the notification listeners are installed but no secret key is
+                          configured for them (SECRET_KEY, WEBHOOK_ACCOUNTS or the function)
+django_2co_sso.W101       BUY_LINK_URL is not https while DEBUG is off
 ========================  ================================================================
 """
 
@@ -31,12 +36,15 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from .conf import TWOCHECKOUT_DOMAINS, SSOConfig, settings_problems
@@ -54,6 +62,8 @@ FUNCTION_KEYS = (
     "CUSTOMER_REFERENCE_FUNCTION",
     "CLIENT_IP_FUNCTION",
     "SUBSCRIPTION_OWNER_FUNCTION",
+    "WEBHOOK_ACCOUNTS_FUNCTION",
+    "CUSTOMER_MAPPING_FUNCTION",
 )
 
 #: Django cache backends and the package each one imports on first use.
@@ -85,6 +95,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         _check_functions,
         _check_api_url,
         _check_zeep_logger,
+        _check_buy_links,
+        _check_webhook_keys,
     )
     for check in checks:
         messages.extend(check(config))
@@ -272,5 +284,89 @@ def _check_zeep_logger(config: SSOConfig) -> list[CheckMessage]:
             "does not use this app's transport.",
             hint="Raise it to INFO; django_2co_sso.soap logs masked envelopes at DEBUG.",
             id=f"{_ID}.W003",
+        )
+    ]
+
+
+#: How many template files the buy-link check reads at most, and how much of each.
+_TEMPLATE_SCAN_FILES = 5000
+_TEMPLATE_SCAN_BYTES = 1_000_000
+_BUY_LINK_TAG = re.compile(r"{%\s*buy_link_url\b")
+
+
+def templates_using_buy_links() -> list[str]:
+    """Template files (of every Django template engine) that use ``{% buy_link_url %}``.
+
+    Reads at most :data:`_TEMPLATE_SCAN_FILES` files, and the first
+    :data:`_TEMPLATE_SCAN_BYTES` of each.
+    """
+    from django.template import engines
+    from django.template.backends.django import DjangoTemplates
+
+    found: list[str] = []
+    seen = 0
+    for engine in engines.all():
+        if not isinstance(engine, DjangoTemplates):
+            continue
+        for directory in engine.template_dirs:
+            for path in sorted(Path(directory).rglob("*")):
+                if seen >= _TEMPLATE_SCAN_FILES:
+                    return found
+                if not path.is_file():
+                    continue
+                seen += 1
+                try:
+                    with path.open("rb") as handle:
+                        text = handle.read(_TEMPLATE_SCAN_BYTES).decode("utf-8", "replace")
+                except OSError:
+                    continue
+                if _BUY_LINK_TAG.search(text):
+                    found.append(str(path))
+    return found
+
+
+def _check_buy_links(config: SSOConfig) -> list[CheckMessage]:
+    """E101: buy links in templates without the secret; W101: not https with DEBUG off."""
+    messages: list[CheckMessage] = []
+    if not config.buy_link_secret or not config.merchant_code:
+        users = templates_using_buy_links()
+        if users:
+            messages.append(
+                Error(
+                    "Templates use {% buy_link_url %} but TWOCHECKOUT_SSO has no "
+                    f"BUY_LINK_SECRET or MERCHANT_CODE (first: {users[0]}).",
+                    hint="Copy the Buy-Link Secret Word from the 2Checkout control panel.",
+                    id=f"{_ID}.E101",
+                )
+            )
+    if not settings.DEBUG and urlsplit(config.buy_link_url).scheme != "https":
+        messages.append(
+            Warning(
+                "TWOCHECKOUT_SSO['BUY_LINK_URL'] is not https while DEBUG is off.",
+                id=f"{_ID}.W101",
+            )
+        )
+    return messages
+
+
+def _check_webhook_keys(config: SSOConfig) -> list[CheckMessage]:
+    """E102: the notification listeners are routed but nothing can verify a notification.
+
+    Not repeated when E002 already reports the missing SECRET_KEY of a real backend.
+    """
+    if config.secret_key or config.webhook_accounts or config.webhook_accounts_function:
+        return []
+    if _real_backend(config):
+        return []
+    try:
+        reverse("twocheckout_webhooks:ipn")
+    except NoReverseMatch:
+        return []
+    return [
+        Error(
+            "The 2Checkout notification listeners are installed but have no secret key "
+            "to verify notifications with.",
+            hint="Set SECRET_KEY, WEBHOOK_ACCOUNTS or WEBHOOK_ACCOUNTS_FUNCTION.",
+            id=f"{_ID}.E102",
         )
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -108,6 +109,41 @@ DEFAULTS: dict[str, Any] = {
     "PARTNER_PANEL_URL": None,
     # Seconds links minted by staff (admin action, twocheckout_sso_link) stay valid.
     "STAFF_LINK_VALIDITY_TIME": 120,
+    # -- keeping customers and subscriptions in sync (webhooks, resync, buy links) -------
+    # The accounts whose IPN/LCN notifications the listeners accept, as {name: secret key};
+    # a notification is verified with each key in turn and stored with the account's name.
+    # Empty: one account, "default", with SECRET_KEY.
+    "WEBHOOK_ACCOUNTS": {},
+    # Dotted path to a callable(request) -> {name: secret key} used instead of
+    # WEBHOOK_ACCOUNTS (for keys kept elsewhere, or chosen by the listener URL).
+    "WEBHOOK_ACCOUNTS_FUNCTION": None,
+    # The weakest notification signature accepted: "sha3-256", "sha256" or "md5". The
+    # strongest signature present is always the one checked, so with "md5" a HASH is
+    # accepted only when neither SIGNATURE_SHA3_256 nor SIGNATURE_SHA2_256 is present.
+    "WEBHOOK_WEAKEST_ALGORITHM": "md5",
+    # Largest notification body accepted, in bytes; larger ones are refused unread (413).
+    "WEBHOOK_MAX_BODY_SIZE": 131072,
+    # Store and acknowledge test notifications (TEST / TEST_ORDER = 1) without applying them.
+    "WEBHOOK_IGNORE_TEST_NOTIFICATIONS": False,
+    # Dotted path to a callable(notification_data) -> user or None, asked for a customer the
+    # shop does not know (no CustomerLink with either reference), e.g. to match by e-mail.
+    # None: such notifications are kept as "unmatched".
+    "CUSTOMER_MAPPING_FUNCTION": None,
+    # Where buy links point (ConvertPlus); the local emulator serves {base}/checkout/buy.
+    "BUY_LINK_URL": "https://secure.2checkout.com/checkout/buy",
+    # The Buy-Link Secret Word of your account (not the API secret key); buy links need it.
+    "BUY_LINK_SECRET": "",
+    # Names of the buy-link parameters covered by the signature when present in a link.
+    "BUY_LINK_SIGNED_PARAMETERS": (
+        "customer-ext-ref",
+        "customer-ref",
+        "expiration",
+        "item-ext-ref",
+        "lock",
+        "order-ext-ref",
+        "return-type",
+        "return-url",
+    ),
 }
 
 _NUMBER_KEYS = (
@@ -122,6 +158,7 @@ _INT_KEYS = (
     "MAX_VALIDITY_TIME",
     "CIRCUIT_BREAKER_FAILURES",
     "STAFF_LINK_VALIDITY_TIME",
+    "WEBHOOK_MAX_BODY_SIZE",
 )
 _STR_KEYS = (
     "BACKEND",
@@ -135,6 +172,9 @@ _STR_KEYS = (
     "CUSTOMER_TYPE_2CHECKOUT",
     "CLIENT_IP_FUNCTION",
     "UNAVAILABLE_TEMPLATE",
+    "WEBHOOK_WEAKEST_ALGORITHM",
+    "BUY_LINK_URL",
+    "BUY_LINK_SECRET",
 )
 _OPTIONAL_STR_KEYS = (
     "CA_BUNDLE",
@@ -147,11 +187,16 @@ _OPTIONAL_STR_KEYS = (
     "RATE_LIMIT",
     "SUBSCRIPTION_OWNER_FUNCTION",
     "PARTNER_PANEL_URL",
+    "WEBHOOK_ACCOUNTS_FUNCTION",
+    "CUSTOMER_MAPPING_FUNCTION",
 )
-_STR_TUPLE_KEYS = ("SESSION_ERROR_CODES", "ALLOWED_SSO_HOSTS")
-_BOOL_KEYS = ("SEND_CLIENT_IP",)
+_STR_TUPLE_KEYS = ("SESSION_ERROR_CODES", "ALLOWED_SSO_HOSTS", "BUY_LINK_SIGNED_PARAMETERS")
+_BOOL_KEYS = ("SEND_CLIENT_IP", "WEBHOOK_IGNORE_TEST_NOTIFICATIONS")
+_STR_DICT_KEYS = ("WEBHOOK_ACCOUNTS",)
 
 HASH_ALGORITHMS = ("sha256", "sha3-256", "md5")
+#: Notification signature algorithms, strongest first.
+WEBHOOK_ALGORITHMS = ("sha3-256", "sha256", "md5")
 
 #: Domains of 2Checkout's own hosts (a leading dot: the domain and its subdomains).
 TWOCHECKOUT_DOMAINS = (".2checkout.com", ".avangate.com")
@@ -197,6 +242,15 @@ class SSOConfig:
     subscription_owner_function: str | None
     partner_panel_url: str
     staff_link_validity_time: int
+    webhook_accounts: Mapping[str, str] = dataclasses.field(repr=False)
+    webhook_accounts_function: str | None
+    webhook_weakest_algorithm: str
+    webhook_max_body_size: int
+    webhook_ignore_test_notifications: bool
+    customer_mapping_function: str | None
+    buy_link_url: str
+    buy_link_secret: str = dataclasses.field(repr=False)
+    buy_link_signed_parameters: tuple[str, ...]
 
     def endpoint(self, protocol: str) -> str:
         """The URL of ``protocol`` ("soap", "rpc" or "rest"), with a trailing slash."""
@@ -252,6 +306,12 @@ def _type_problems(values: Mapping[str, Any]) -> dict[str, str]:
     for key in _BOOL_KEYS:
         if not isinstance(values[key], bool):
             fail(key, "True or False")
+    for key in _STR_DICT_KEYS:
+        value = values[key]
+        if not isinstance(value, Mapping) or not all(
+            isinstance(name, str) and isinstance(item, str) for name, item in value.items()
+        ):
+            fail(key, "a dict of strings")
     return problems
 
 
@@ -278,6 +338,34 @@ def _value_problems(values: Mapping[str, Any]) -> dict[str, str]:
         )
     if values["SESSION_LIFETIME"] < 1:
         problems["SESSION_LIFETIME"] = f"{SETTING_NAME}['SESSION_LIFETIME'] must be at least 1."
+    problems.update(_sync_value_problems(values))
+    return problems
+
+
+def _sync_value_problems(values: Mapping[str, Any]) -> dict[str, str]:
+    """The keys of webhooks and buy links (never quoting a secret)."""
+    problems: dict[str, str] = {}
+    if values["WEBHOOK_WEAKEST_ALGORITHM"] not in WEBHOOK_ALGORITHMS:
+        problems["WEBHOOK_WEAKEST_ALGORITHM"] = (
+            f"{SETTING_NAME}['WEBHOOK_WEAKEST_ALGORITHM'] must be one of "
+            f"{', '.join(WEBHOOK_ALGORITHMS)}."
+        )
+    if values["WEBHOOK_MAX_BODY_SIZE"] < 1024:
+        problems["WEBHOOK_MAX_BODY_SIZE"] = (
+            f"{SETTING_NAME}['WEBHOOK_MAX_BODY_SIZE'] must be at least 1024 bytes."
+        )
+    if any(
+        not name or len(name) > 64 or not key for name, key in values["WEBHOOK_ACCOUNTS"].items()
+    ):
+        problems["WEBHOOK_ACCOUNTS"] = (
+            f"{SETTING_NAME}['WEBHOOK_ACCOUNTS'] needs names of 1 to 64 characters, "
+            "each with a non-empty secret key."
+        )
+    parts = urlsplit(values["BUY_LINK_URL"])
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        problems["BUY_LINK_URL"] = (
+            f"{SETTING_NAME}['BUY_LINK_URL'] must be an absolute http(s) URL without a query."
+        )
     return problems
 
 
@@ -335,6 +423,8 @@ def _to_config(values: Mapping[str, Any]) -> SSOConfig:
     for key, value in values.items():
         if key in _STR_TUPLE_KEYS:
             value = tuple(value)
+        elif key in _STR_DICT_KEYS:
+            value = MappingProxyType(dict(value))
         elif key in _NUMBER_KEYS:
             value = float(value)
         fields[key.lower()] = value

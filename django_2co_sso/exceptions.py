@@ -12,7 +12,8 @@ Everything this package raises on purpose derives from :class:`TwoCheckoutError`
     │   ├── InvalidLanguageError
     │   ├── InvalidEmailError
     │   ├── InvalidURLError           (cart URLs, partner access pages)
-    │   └── InvalidTokenError
+    │   ├── InvalidTokenError
+    │   └── InvalidNotificationError  (an IPN/LCN POST refused: unsigned, tampered, garbled)
     ├── UpstreamError                 (2Checkout could not give us a link)
     │   ├── APIError                  (2Checkout answered with an error code)
     │   │   ├── AuthenticationError   (AUTHENTICATION_FAILED / FORBIDDEN at login)
@@ -77,6 +78,7 @@ __all__ = [
     "InvalidIPAddressError",
     "InvalidInputError",
     "InvalidLanguageError",
+    "InvalidNotificationError",
     "InvalidPageError",
     "InvalidReferenceError",
     "InvalidTokenError",
@@ -174,6 +176,23 @@ class InvalidTokenError(InvalidInputError):
     """An SSO token that is empty or not of the expected shape."""
 
     code = "INVALID_TOKEN"
+
+
+class InvalidNotificationError(InvalidInputError):
+    """A POST to a notification listener that is refused before anything is stored.
+
+    ``code`` says why (``NOTIFICATION_TOO_LARGE``, ``NOTIFICATION_MALFORMED``,
+    ``NOTIFICATION_UNSIGNED``, ``NOTIFICATION_WEAK_SIGNATURE``, ``NOTIFICATION_BAD_SIGNATURE``)
+    and ``status`` is the HTTP status the listener answers. Messages never quote a field
+    value, a signature or a key.
+    """
+
+    code = "NOTIFICATION_MALFORMED"
+
+    def __init__(self, message: str, *, code: str, status: int = 400) -> None:
+        super().__init__(message, field="body")
+        self.code = code
+        self.status = status
 
 
 class UpstreamError(TwoCheckoutError):

@@ -27,6 +27,7 @@ __all__ = [
     "PartnerUser",
     "SSOAuditLog",
     "Subscription",
+    "WebhookNotification",
 ]
 
 #: The longest reference 2Checkout identifiers may have (see validation.MAX_REFERENCE_LENGTH).
@@ -123,15 +124,23 @@ class CustomerLink(models.Model):
 
 
 class Subscription(models.Model):
-    """A 2Checkout subscription of a customer, mirrored locally to list it and check ownership."""
+    """A 2Checkout subscription of a customer, mirrored locally to list it and check ownership.
+
+    Rows are typed in by staff, or kept up to date from 2Checkout's notifications and the
+    ``twocheckout_sync`` command (:mod:`django_2co_sso.sync`). ``upstream_status`` keeps
+    2Checkout's own word for the state; a word this app does not know gives ``status``
+    ``"unknown"`` and is shown as it came (:attr:`status_label`).
+    """
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         TRIAL = "trial", _("Trial")
+        PENDING = "pending", _("Pending")
         PAST_DUE = "past_due", _("Past due")
         CANCELLED = "cancelled", _("Cancelled")
         EXPIRED = "expired", _("Expired")
         DISABLED = "disabled", _("Disabled")
+        UNKNOWN = "unknown", _("Unknown")
 
     reference = models.CharField(
         _("subscription reference"),
@@ -155,6 +164,25 @@ class Subscription(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
     )
+    upstream_status = models.CharField(
+        _("2Checkout status"),
+        max_length=40,
+        blank=True,
+        help_text=_("The status as 2Checkout last reported it (STATUS), unmapped."),
+    )
+    expires_on = models.DateField(
+        _("expires on"),
+        null=True,
+        blank=True,
+        help_text=_("9999-12-31 for a lifetime subscription."),
+    )
+    is_test = models.BooleanField(_("test"), default=False)
+    changed_at = models.DateTimeField(
+        _("last change at 2Checkout"),
+        null=True,
+        blank=True,
+        help_text=_("DATE_UPDATED of the last change applied; older news is skipped."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -165,6 +193,13 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or self.reference
+
+    @property
+    def status_label(self) -> str:
+        """The status to show: its translated name, or 2Checkout's raw word when unknown."""
+        if self.status == self.Status.UNKNOWN and self.upstream_status:
+            return self.upstream_status
+        return str(self.get_status_display())
 
 
 class Partner(models.Model):
@@ -262,3 +297,82 @@ class SSOAuditLog(models.Model):
     def succeeded(self) -> bool:
         """Whether the link was issued."""
         return self.outcome == self.OUTCOME_OK
+
+
+class WebhookNotification(models.Model):
+    """One IPN or LCN notification that passed signature verification, stored before use.
+
+    ``identity`` is the SHA-256 of the notification's fields (signatures left out): a
+    delivery whose identity is already stored for the same ``kind`` is a duplicate. The
+    database enforces it, so two workers receiving the same notification at once store it
+    once. ``fields`` are the fields as received, in order, as ``[name, value]`` pairs, without
+    the signature values. ``outcome`` records what processing did; ``error`` the exception
+    of a failed attempt (class and message, never a secret).
+    """
+
+    class Kind(models.TextChoices):
+        IPN = "ipn", _("IPN (order)")
+        LCN = "lcn", _("LCN (subscription change)")
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PROCESSED = "processed", _("Processed")
+        UNMATCHED = "unmatched", _("Unmatched customer")
+        IGNORED = "ignored", _("Ignored (test)")
+        STALE = "stale", _("Older than the stored state")
+        ERROR = "error", _("Error")
+
+    #: Outcomes after which a new delivery is only acknowledged, not processed again.
+    SETTLED = frozenset({Outcome.PROCESSED, Outcome.UNMATCHED, Outcome.IGNORED, Outcome.STALE})
+
+    kind = models.CharField(_("kind"), max_length=3, choices=Kind.choices)
+    identity = models.CharField(_("identity"), max_length=64, editable=False)
+    account = models.CharField(_("account"), max_length=64)
+    algorithm = models.CharField(_("verified with"), max_length=10)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    remote_addr = models.GenericIPAddressField(_("sent from"), null=True, blank=True)
+    deliveries = models.PositiveIntegerField(_("deliveries"), default=1)
+    fields = models.JSONField(_("fields"), default=list)
+    reference = models.CharField(
+        _("order or subscription"), max_length=255, blank=True, db_index=True
+    )
+    external_customer_reference = models.CharField(
+        _("external customer reference"), max_length=255, blank=True, db_index=True
+    )
+    twocheckout_customer_reference = models.CharField(
+        _("2Checkout customer reference"), max_length=255, blank=True, db_index=True
+    )
+    customer = models.ForeignKey(
+        CustomerLink,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("customer"),
+    )
+    is_test = models.BooleanField(_("test"), default=False)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING
+    )
+    error = models.TextField(_("error"), blank=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("2Checkout notification")
+        verbose_name_plural = _("2Checkout notifications")
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "identity"], name="twocheckout_notification_unique_identity"
+            ),
+        ]
+        permissions = [
+            ("reprocess_webhooknotification", _("Can re-process 2Checkout notifications")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference or self.identity[:12]}"
+
+    def field_pairs(self) -> list[tuple[str, str]]:
+        """The stored fields as ``(name, value)`` tuples, in the order received."""
+        return [(str(name), str(value)) for name, value in self.fields]

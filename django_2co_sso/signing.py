@@ -1,8 +1,10 @@
-"""The HMAC that authenticates the merchant to 2Checkout (login and REST header).
+"""The HMACs 2Checkout uses: login and REST header, notifications, buy links.
 
-The signed string is the UTF-8 byte length of the merchant code, the code, the byte
-length of the date, and the date; the hash is the hex HMAC of it keyed with the
-secret key. ``md5`` is the legacy form, sent without an ``algo`` value.
+Every 2Checkout signature signs values written the same way: the value's length in UTF-8
+bytes followed by the value (:func:`length_prefixed`; an empty value is ``0``, the value
+``"0"`` is ``10``), concatenated. For login the values are the merchant code and the date;
+the hash is the hex HMAC of that string keyed with the secret key. ``md5`` is the legacy
+form, sent without an ``algo`` value.
 """
 
 from __future__ import annotations
@@ -22,19 +24,32 @@ _DIGESTS: dict[str, Callable[..., Any]] = {
 }
 
 
+def length_prefixed(*values: str) -> str:
+    """Each value as its UTF-8 byte length followed by the value, concatenated.
+
+    Lengths count bytes, not characters (``"é"`` is ``2é``); ``""`` gives ``0`` and
+    ``"0"`` gives ``10``.
+    """
+    return "".join(f"{len(value.encode('utf-8'))}{value}" for value in values)
+
+
 def signed_string(merchant_code: str, date: str) -> str:
     """``len(code) + code + len(date) + date``, lengths counted in UTF-8 bytes."""
-    return f"{len(merchant_code.encode('utf-8'))}{merchant_code}{len(date.encode('utf-8'))}{date}"
+    return length_prefixed(merchant_code, date)
 
 
-def login_hash(merchant_code: str, date: str, secret_key: str, algorithm: str) -> str:
-    """The hex HMAC of :func:`signed_string` with ``algorithm`` (md5, sha256, sha3-256)."""
+def hmac_hex(key: str, message: str, algorithm: str) -> str:
+    """The hex HMAC of ``message`` (UTF-8) keyed with ``key``, with md5, sha256 or sha3-256."""
     try:
         digest = _DIGESTS[algorithm]
     except KeyError:
         raise ValueError(f"unsupported hash algorithm {algorithm!r}") from None
-    message = signed_string(merchant_code, date).encode("utf-8")
-    return hmac.new(secret_key.encode("utf-8"), message, digest).hexdigest()
+    return hmac.new(key.encode("utf-8"), message.encode("utf-8"), digest).hexdigest()
+
+
+def login_hash(merchant_code: str, date: str, secret_key: str, algorithm: str) -> str:
+    """The hex HMAC of :func:`signed_string` with ``algorithm`` (md5, sha256, sha3-256)."""
+    return hmac_hex(secret_key, signed_string(merchant_code, date), algorithm)
 
 
 def utc_date(now: dt.datetime | None = None) -> str:

@@ -6,4 +6,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("account/", include("django_2co_sso.urls")),
+    path("2checkout/", include("django_2co_sso.webhooks.urls")),
 ]

@@ -17,6 +17,13 @@ The buttons ``{% manage_subscription_button subscription page="change_card" labe
 accessible POST forms with the CSRF token and a submit button, rendered from the
 overridable templates ``django_2co_sso/{manage_subscription,billing,cart}_button.html``.
 Each has a translated default label for its page; ``css_class=`` styles the button.
+
+``{% buy_link_url "PRODUCT_CODE" qty=1 return_url="https://…" %}``
+    A signed ConvertPlus buy link (:func:`django_2co_sso.buylinks.buy_link`) carrying the
+    logged-in user's external customer reference (created on first use), so the purchase
+    comes back linked to them. Unlike SSO links this one is no credential and may be
+    rendered into the page. Other keyword arguments are ConvertPlus parameters with ``_``
+    for ``-`` (``return_url`` is ``return-url``).
 """
 
 from __future__ import annotations
@@ -28,8 +35,8 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .. import validation
-from ..exceptions import InvalidPageError
+from .. import buylinks, validation
+from ..exceptions import InvalidInputError, InvalidPageError
 
 register = template.Library()
 
@@ -170,3 +177,18 @@ def cart_button(
     return _button(
         context, reverse("twocheckout_sso:cart"), label or CART_LABEL, css_class, cart_url=url
     )
+
+
+@register.simple_tag(takes_context=True)
+def buy_link_url(
+    context: template.Context, product_code: str, qty: object = 1, **params: object
+) -> str:
+    """A signed buy link for ``product_code`` carrying the current user's reference."""
+    request = context.get("request")
+    user = getattr(request, "user", None) if request is not None else context.get("user")
+    try:
+        quantity = int(str(qty))
+    except ValueError:
+        raise InvalidInputError("qty must be a whole number.", field="quantity") from None
+    extra = {name.replace("_", "-"): str(value) for name, value in params.items()}
+    return buylinks.buy_link(user, product_code, quantity=quantity, extra=extra)
