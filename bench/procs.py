@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -98,6 +99,7 @@ class Emulator:
     def __init__(self, args: list[str] | None = None, ca: str | None = None) -> None:
         WORK.mkdir(parents=True, exist_ok=True)
         self.log = WORK / "emulator.log"
+        self.control_token = secrets.token_urlsafe(24)
         self.process = _register(
             subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
                 [
@@ -108,6 +110,8 @@ class Emulator:
                     "127.0.0.1",
                     "--port",
                     "0",
+                    "--control-token",
+                    self.control_token,
                     *(args or []),
                 ],
                 stdout=self.log.open("w"),
@@ -123,6 +127,7 @@ class Emulator:
         self.port = int(self.base_url.rsplit(":", 1)[1])
         self.verify: str | bool = ca or True
         self.http = requests.Session()
+        self.http.headers["X-Emulator-Token"] = self.control_token
 
     def calls(self) -> dict[str, Any]:
         """The emulator's counters and service times (``GET /__emulator__/calls``)."""

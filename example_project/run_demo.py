@@ -8,14 +8,16 @@ Usage (``make demo`` does this with the project's virtualenv)::
 Steps: ``migrate`` the SQLite database (``example_project/db.sqlite3``, or ``DATABASE_URL``),
 ``seed_demo`` (users, customers, subscriptions, partners from ``emulator_seed.json``), start
 the emulator with that same seed on ``127.0.0.1:EMULATOR_PORT``, check the credentials with
-``twocheckout_check``, start ``runserver 127.0.0.1:PORT --noreload``, print the URL and the
-logins, and wait. Ctrl-C (or SIGTERM) stops both processes; if either one exits, the other is
+``twocheckout_check``, start ``runserver 127.0.0.1:PORT --noreload``, print the URL, the
+logins and the emulator's control token (``EMULATOR_CONTROL_TOKEN``, else a random one), and
+wait. Ctrl-C (or SIGTERM) stops both processes; if either one exits, the other is
 stopped too and the exit status is non-zero.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -112,6 +114,8 @@ def main() -> int:
 
     merchant = env.get("TWOCHECKOUT_MERCHANT_CODE", "EMULATOR")
     secret = env.get("TWOCHECKOUT_SECRET_KEY", "emulator-secret-key")
+    # The emulator's /__emulator__/ control API needs this token (X-Emulator-Token header).
+    control_token = env.get("EMULATOR_CONTROL_TOKEN") or secrets.token_urlsafe(24)
     processes: list[subprocess.Popen[bytes]] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -137,6 +141,8 @@ def main() -> int:
                 merchant,
                 "--secret",
                 secret,
+                "--control-token",
+                control_token,
             ],
             env=env,
             cwd=HERE,
@@ -162,6 +168,7 @@ def main() -> int:
             f"  Demo shop:     http://127.0.0.1:{port}/",
             f"  Admin:         http://127.0.0.1:{port}/admin/",
             f"  2Checkout:     http://127.0.0.1:{emulator_port}/ (emulator, {merchant})",
+            f"  Control token: {control_token} (X-Emulator-Token for /__emulator__/)",
             "  Logins:",
             *(f"    {x.username:<6} / {x.password:<16} {x.role}" for x in logins()),
             "  Press Ctrl-C to stop both servers.",

@@ -346,9 +346,21 @@ class Dataset:
 
     @classmethod
     def from_file(cls, path: str | Path) -> Dataset:
-        """Build a dataset from a JSON seed file."""
-        with open(path, encoding="utf-8") as handle:
-            return cls.from_mapping(json.load(handle))
+        """Build a dataset from a JSON seed file; raise :class:`ValueError` naming the file
+        when it cannot be read, is not JSON or is not a valid seed."""
+        try:
+            with open(path, encoding="utf-8") as handle:
+                seed = json.load(handle)
+        except OSError as exc:
+            raise ValueError(f"seed file {str(path)!r}: {exc.strerror or exc}") from None
+        except (UnicodeDecodeError, RecursionError) as exc:
+            raise ValueError(f"seed file {str(path)!r}: not UTF-8 JSON ({exc})") from None
+        except ValueError as exc:
+            raise ValueError(f"seed file {str(path)!r}: not valid JSON: {exc}") from None
+        try:
+            return cls.from_mapping(seed)
+        except ValueError as exc:
+            raise ValueError(f"seed file {str(path)!r}: {exc}") from None
 
     @classmethod
     def default(cls) -> Dataset:

@@ -39,6 +39,7 @@ from .data import (
 )
 from .faults import FaultInjector, FaultRule
 from .gate import CallGate
+from .guard import TOKEN_HEADER, HostGuard, control_refusal
 from .messages import Request, Response, html_response, text_response
 from .notifications import Notifier
 from .server import EmulatorHTTPServer
@@ -71,6 +72,12 @@ class Emulator:
     and ``lcn_urls`` are the listeners notifications go to (also settable later:
     :attr:`notifier`); ``retry_speedup`` divides the vendor's retry schedule; ``shop_url`` is
     where "Back to the shop" links lead.
+
+    ``control_token``: when set, every request to ``/__emulator__/`` must carry it in the
+    ``X-Emulator-Token`` header (None: no token, as in the pytest fixture by default).
+    ``allowed_hosts``: ``Host`` names answered besides loopback names, IP addresses and the
+    host of ``public_url`` (``"*"``: any); see :mod:`.guard`. Raises :class:`ValueError` for an
+    empty merchant code, secret key or control token.
     """
 
     def __init__(
@@ -92,7 +99,15 @@ class Emulator:
         lcn_urls: Iterable[str] = (),
         retry_speedup: float = 1.0,
         shop_url: str | None = None,
+        control_token: str | None = None,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
+        if not merchant_code or not merchant_code.strip():
+            raise ValueError("the merchant code must not be empty")
+        if not secret_key:
+            raise ValueError("the secret key must not be empty")
+        if control_token is not None and not control_token.strip():
+            raise ValueError("the control token must not be empty (omit it for none)")
         self.merchant_code = merchant_code
         self.secret_key = secret_key
         self.verbose = verbose
@@ -124,6 +139,8 @@ class Emulator:
         self._wsdl = soap.Wsdl(reference=reference_wsdl)
         self._tls = tls
         self._public_url = public_url.rstrip("/") if public_url else None
+        self.control_token = control_token
+        self.host_guard = HostGuard(allowed_hosts, self._public_url)
         self._server: EmulatorHTTPServer | None = None
         self._thread: Thread | None = None
 
@@ -211,6 +228,11 @@ class Emulator:
         if self._server is None:
             raise RuntimeError("the emulator is not started")
         return int(self._server.server_address[1])
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """The headers a control request needs (``X-Emulator-Token`` when a token is set)."""
+        return {TOKEN_HEADER: self.control_token} if self.control_token else {}
 
     # -- controls ------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -336,6 +358,9 @@ class Emulator:
     # -- HTTP ------------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
         """Route one HTTP request to the protocol, landing page or control endpoint."""
+        refusal = self.host_guard.refusal(request)
+        if refusal is not None:
+            return refusal
         path, method = request.path, request.method
         trimmed = path.rstrip("/")
         if trimmed == "/soap/6.0":
@@ -351,7 +376,7 @@ class Emulator:
         if path.startswith(rest.PREFIX):
             return rest.handle(request, self.service, self.gate)
         if path.startswith(control.PREFIX):
-            return control.handle(request, self)
+            return control_refusal(request, self.control_token) or control.handle(request, self)
         if trimmed == cart.PLACE_PATH and method == "POST":
             return cart.place(request, self)
         if trimmed == myaccount.ACTION_PATH:

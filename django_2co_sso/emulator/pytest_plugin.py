@@ -1,8 +1,10 @@
 """pytest fixtures running the 2Checkout emulator (registered as a ``pytest11`` plugin).
 
 * ``twocheckout_emulator_options`` (session): keyword arguments for :class:`~.Emulator`
-  (default ``{}``: merchant ``EMULATOR``, secret ``emulator-secret-key``, packaged seed).
-  Override it in a ``conftest.py`` to change the merchant or the seed.
+  (default ``{}``: merchant ``EMULATOR``, secret ``emulator-secret-key``, packaged seed, no
+  control token). Override it in a ``conftest.py`` to change the merchant or the seed, or to
+  require a control token (``{"control_token": "..."}``); a test that calls ``/__emulator__/``
+  over HTTP then sends ``emulator.control_headers`` (empty when there is no token).
 * ``twocheckout_emulator_server`` (session): the emulator, started on a free 127.0.0.1 port in
   a background thread, stopped at the end of the session. Needs no Django.
 * ``twocheckout_emulator`` (function): resets the emulator, clears the Django cache (default and

@@ -21,6 +21,6 @@ def emu(twocheckout_emulator_server: Emulator) -> Iterator[Emulator]:
 @pytest.fixture
 def wire(emu: Emulator) -> Iterator[Wire]:
     """Raw HTTP to the emulator."""
-    helper = Wire(emu.base_url)
+    helper = Wire(emu.base_url, emu.control_token)
     yield helper
     helper.http.close()

@@ -64,7 +64,10 @@ def test_keep_alive_on_one_connection_with_nagle_off(emu: Emulator, wire: Wire) 
 def test_http11_content_length_and_keep_alive_raw(emu: Emulator) -> None:
     with socket.create_connection(("127.0.0.1", emu.port)) as sock:
         for _ in range(2):
-            sock.sendall(b"GET /__emulator__/clock HTTP/1.1\r\nHost: x\r\n\r\n")
+            sock.sendall(
+                b"GET /__emulator__/clock HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + f"X-Emulator-Token: {emu.control_token}\r\n\r\n".encode()
+            )
             data = b""
             while b"\r\n\r\n" not in data:
                 data += sock.recv(4096)

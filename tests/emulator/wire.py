@@ -84,9 +84,10 @@ def decode_soap(status: int, body: bytes) -> SoapAnswer:
 class Wire:
     """Raw HTTP to one emulator, with one keep-alive session."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, control_token: str | None = None) -> None:
         self.base = base_url
         self.http = requests.Session()
+        self.control_headers = {"X-Emulator-Token": control_token} if control_token else {}
 
     # -- SOAP ------------------------------------------------------------------------------
     def soap_raw(self, body: bytes) -> requests.Response:
@@ -166,5 +167,9 @@ class Wire:
 
     def control(self, method: str, endpoint: str, payload: Any = None) -> requests.Response:
         return self.http.request(
-            method, f"{self.base}/__emulator__/{endpoint}", json=payload, timeout=10
+            method,
+            f"{self.base}/__emulator__/{endpoint}",
+            json=payload,
+            headers=self.control_headers,
+            timeout=10,
         )

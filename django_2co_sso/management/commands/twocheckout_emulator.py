@@ -2,8 +2,9 @@
 
 Same options as ``python -m django_2co_sso.emulator`` (see :mod:`django_2co_sso.emulator.cli`):
 ``--host``, ``--port``, ``--data``, ``--merchant``, ``--secret``, ``--public-url``,
-``--max-clock-skew``, ``--verbose``. Point ``TWOCHECKOUT_SSO["API_URL"]`` at the printed base URL
-and use the printed merchant code and the ``--secret`` value.
+``--control-token``, ``--allowed-host``, ``--max-clock-skew``, ``--verbose``. At start it prints
+the base URL, the merchant code, the secret key, the control token and a ready-to-paste
+``TWOCHECKOUT_SSO`` block.
 """
 
 from __future__ import annotations
@@ -29,6 +30,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         """Start the emulator and serve until Ctrl-C or SIGTERM."""
         try:
-            cli.run(options, out=self.stdout)
-        except (OSError, ValueError) as exc:
+            cli.run(options, out=self.stdout, err=self.stderr)
+        except cli.CommandLineError as exc:
             raise CommandError(str(exc)) from exc
