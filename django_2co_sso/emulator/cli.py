@@ -219,6 +219,10 @@ def startup_text(emulator: Emulator) -> str:
             f"  Control token:  {emulator.control_token}  "
             f"(send it as {TOKEN_HEADER} to {emulator.base_url}/__emulator__/)"
         )
+        lines.append(
+            f"  Operator page:  {emulator.base_url}/__emulator__/operator"
+            f"?token={emulator.control_token}"
+        )
     lines += [
         "",
         "Paste into your Django settings to use it:",

@@ -23,7 +23,7 @@ from threading import Thread
 from types import TracebackType
 from typing import Any
 
-from . import cart, control, jsonrpc, myaccount, pages, rest, soap
+from . import cart, commerce_control, control, jsonrpc, myaccount, pages, rest, soap
 from .auth import Authenticator
 from .clock import Clock
 from .commerce import Commerce
@@ -39,7 +39,7 @@ from .data import (
 )
 from .faults import FaultInjector, FaultRule
 from .gate import CallGate
-from .guard import TOKEN_HEADER, HostGuard, control_refusal
+from .guard import TOKEN_HEADER, TOKEN_RE, HostGuard, control_refusal, remember_token
 from .messages import Request, Response, html_response, text_response
 from .notifications import Notifier
 from .server import EmulatorHTTPServer
@@ -77,7 +77,8 @@ class Emulator:
     ``X-Emulator-Token`` header (None: no token, as in the pytest fixture by default).
     ``allowed_hosts``: ``Host`` names answered besides loopback names, IP addresses and the
     host of ``public_url`` (``"*"``: any); see :mod:`.guard`. Raises :class:`ValueError` for an
-    empty merchant code, secret key or control token.
+    empty merchant code or secret key, or a control token that is empty or has characters other
+    than letters, digits and ``._~+/=-``.
     """
 
     def __init__(
@@ -106,8 +107,10 @@ class Emulator:
             raise ValueError("the merchant code must not be empty")
         if not secret_key:
             raise ValueError("the secret key must not be empty")
-        if control_token is not None and not control_token.strip():
-            raise ValueError("the control token must not be empty (omit it for none)")
+        if control_token is not None and not TOKEN_RE.fullmatch(control_token):
+            raise ValueError(
+                "the control token must be letters, digits and ._~+/=- only (omit it for none)"
+            )
         self.merchant_code = merchant_code
         self.secret_key = secret_key
         self.verbose = verbose
@@ -376,7 +379,12 @@ class Emulator:
         if path.startswith(rest.PREFIX):
             return rest.handle(request, self.service, self.gate)
         if path.startswith(control.PREFIX):
-            return control_refusal(request, self.control_token) or control.handle(request, self)
+            refusal = control_refusal(
+                request, self.control_token, form_paths=(commerce_control.OPERATOR_PATH,)
+            )
+            if refusal is not None:
+                return refusal
+            return remember_token(request, self.control_token, control.handle(request, self))
         if trimmed == cart.PLACE_PATH and method == "POST":
             return cart.place(request, self)
         if trimmed == myaccount.ACTION_PATH:

@@ -16,7 +16,10 @@ in the developer's browser could reach it:
   ``Sec-Fetch-Site`` says ``cross-site``/``same-site``, and any body that is not JSON (415).
   When a control token is configured (the command line always has one) every control request
   must also carry it in the ``X-Emulator-Token`` header (401 otherwise), which a cross-origin
-  page cannot add without a preflight the emulator never grants.
+  page cannot add without a preflight the emulator never grants. For the HTML operator page a
+  browser opens ``/__emulator__/operator?token=TOKEN`` once: that answer sets the token as an
+  ``HttpOnly``, ``SameSite=Strict`` cookie limited to ``/__emulator__``, which the page's own
+  (same-origin, form-encoded) POSTs then carry.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from http.cookies import CookieError, SimpleCookie
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -32,6 +36,12 @@ from .messages import Request, Response, json_response, text_response
 
 #: The header that carries the control token.
 TOKEN_HEADER: Final = "X-Emulator-Token"  # noqa: S105 - a header name
+#: What a control token may consist of (safe in a header, a cookie and a query string).
+TOKEN_RE: Final = re.compile(r"[A-Za-z0-9._~+/=-]+")
+#: The cookie that carries it for the operator page (set from ``?token=`` on a GET).
+TOKEN_COOKIE: Final = "emulator_token"  # noqa: S105 - a cookie name
+#: The query parameter a browser may bring the token in (GET only).
+TOKEN_QUERY: Final = "token"  # noqa: S105 - a parameter name
 #: Names that resolve to this machine without DNS (RFC 6761 reserves ``.localhost``).
 LOOPBACK_NAMES: Final = ("localhost",)
 
@@ -107,10 +117,40 @@ def _same_origin(origin: str, host_header: str | None) -> bool:
     return parts.scheme in ("http", "https") and parts.netloc.lower() == host_header.lower()
 
 
-def control_refusal(request: Request, token: str | None) -> Response | None:
+def _cookie(request: Request, name: str) -> str | None:
+    cookies = SimpleCookie()
+    try:
+        cookies.load(request.header("cookie") or "")
+    except CookieError:
+        return None
+    morsel = cookies.get(name)
+    return morsel.value if morsel is not None else None
+
+
+def _sent_token(request: Request) -> tuple[str, bool]:
+    """The token the request presents and whether it came in the query string."""
+    header = request.header(TOKEN_HEADER)
+    if header is not None:
+        return header, False
+    cookie = _cookie(request, TOKEN_COOKIE)
+    if cookie is not None:
+        return cookie, False
+    if request.method == "GET":
+        query = request.query_value(TOKEN_QUERY)
+        if query is not None:
+            return query, True
+    return "", False
+
+
+def control_refusal(
+    request: Request, token: str | None, *, form_paths: Collection[str] = ()
+) -> Response | None:
     """Why a control request may not proceed (401, 403 or 415 answer), or None if it may.
 
-    ``token`` is the configured control token (None: no token needed).
+    ``token`` is the configured control token (None: no token needed); it is accepted in the
+    ``X-Emulator-Token`` header, the ``emulator_token`` cookie, or (GET only) the ``token``
+    query parameter. Bodies must be JSON, or form-encoded for a path in ``form_paths`` (the
+    operator page's forms).
     """
     origin = request.header("origin")
     fetch_site = (request.header("sec-fetch-site") or "").lower()
@@ -119,7 +159,7 @@ def control_refusal(request: Request, token: str | None) -> Response | None:
     ):
         return json_response({"error": "cross-origin requests to the control API are refused"}, 403)
     if token is not None:
-        sent = request.header(TOKEN_HEADER) or ""
+        sent, _ = _sent_token(request)
         if not hmac.compare_digest(sent.encode("utf-8"), token.encode("utf-8")):
             response = json_response(
                 {"error": f"send the control token (printed at start) in {TOKEN_HEADER}"}, 401
@@ -128,6 +168,21 @@ def control_refusal(request: Request, token: str | None) -> Response | None:
             return response
     if request.body.strip():
         content_type = (request.header("content-type") or "").split(";", 1)[0].strip().lower()
-        if content_type not in ("", "application/json") and not content_type.endswith("+json"):
+        json_type = content_type in ("", "application/json") or content_type.endswith("+json")
+        form = content_type == "application/x-www-form-urlencoded"
+        if not json_type and not (form and request.path.rstrip("/") in form_paths):
             return json_response({"error": "the body must be application/json"}, 415)
     return None
+
+
+def remember_token(request: Request, token: str | None, response: Response) -> Response:
+    """Set the token cookie on ``response`` when ``request`` brought the right token in the
+    query string (a browser opening the operator page); return ``response``."""
+    if token is None:
+        return response
+    sent, from_query = _sent_token(request)
+    if from_query and hmac.compare_digest(sent.encode("utf-8"), token.encode("utf-8")):
+        response.headers["Set-Cookie"] = (
+            f"{TOKEN_COOKIE}={token}; Path=/__emulator__; HttpOnly; SameSite=Strict"
+        )
+    return response

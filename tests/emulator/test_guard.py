@@ -55,7 +55,7 @@ def test_no_token_needed_when_none_is_configured(open_emulator: Emulator) -> Non
     assert state.status_code == 200
 
 
-@pytest.mark.parametrize("token", ["", "  "])
+@pytest.mark.parametrize("token", ["", "  ", "a b", "x;y", "t\u00e9"])
 def test_an_empty_token_is_refused(token: str) -> None:
     with pytest.raises(ValueError, match="control token"):
         Emulator(control_token=token)
@@ -174,3 +174,45 @@ def test_host_helpers() -> None:
     assert is_loopback("[::1]")
     assert not is_loopback("0.0.0.0")  # noqa: S104 - a value under test, not a bind
     assert not is_loopback("localhost.attacker.example")
+
+
+def test_a_browser_opens_the_operator_page_with_the_token_in_the_url() -> None:
+    with Emulator(control_token="page-token") as emulator:
+        base = emulator.base_url
+        browser = requests.Session()
+        assert browser.get(f"{base}/__emulator__/operator", timeout=5).status_code == 401
+        page = browser.get(f"{base}/__emulator__/operator?token=page-token", timeout=5)
+        assert page.status_code == 200
+        cookie = page.headers["Set-Cookie"]
+        assert cookie.startswith("emulator_token=page-token;")
+        for attribute in ("Path=/__emulator__", "HttpOnly", "SameSite=Strict"):
+            assert attribute in cookie
+        # The page's own form posts back with the cookie, from its own origin.
+        form = {"subscription": "9B8C7D6E50", "action": "disable"}
+        posted = browser.post(
+            f"{base}/__emulator__/operator",
+            data=form,
+            headers={"Origin": base},
+            allow_redirects=False,
+            timeout=5,
+        )
+        assert posted.status_code == 303
+        # Another origin cannot, cookie or not; forms go to the operator page only.
+        foreign = browser.post(
+            f"{base}/__emulator__/operator",
+            data=form,
+            headers={"Origin": "http://127.0.0.1:1"},
+            timeout=5,
+        )
+        assert foreign.status_code == 403
+        form_fault = browser.post(f"{base}/__emulator__/faults", data=FAULT, timeout=5)
+        assert form_fault.status_code == 415
+        assert emulator.faults.rules == []
+        # The token is accepted in the query string of a GET only, and a wrong one sets nothing.
+        fresh = requests.Session()
+        assert fresh.post(f"{base}/__emulator__/reset?token=page-token", timeout=5).status_code == (
+            401
+        )
+        wrong = fresh.get(f"{base}/__emulator__/operator?token=nope", timeout=5)
+        assert wrong.status_code == 401
+        assert "Set-Cookie" not in wrong.headers

@@ -87,7 +87,8 @@ class Wire:
     def __init__(self, base_url: str, control_token: str | None = None) -> None:
         self.base = base_url
         self.http = requests.Session()
-        self.control_headers = {"X-Emulator-Token": control_token} if control_token else {}
+        if control_token:  # every request of this helper carries it, as a script's would
+            self.http.headers["X-Emulator-Token"] = control_token
 
     # -- SOAP ------------------------------------------------------------------------------
     def soap_raw(self, body: bytes) -> requests.Response:
@@ -170,6 +171,5 @@ class Wire:
             method,
             f"{self.base}/__emulator__/{endpoint}",
             json=payload,
-            headers=self.control_headers,
             timeout=10,
         )
