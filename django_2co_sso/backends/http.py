@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import ssl
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
+from requests.utils import select_proxy
+from urllib3.util.wait import wait_for_read
 
 from .. import __version__
 from ..exceptions import APIConnectionError, APITimeoutError, BadResponseError
@@ -54,6 +59,74 @@ class _Adapter(HTTPAdapter):
         if self.ca_bundle is not None:
             verify = self.ca_bundle
         return super().send(request, stream, timeout, verify, cert, proxies)
+
+
+def preconnect(session: requests.Session, url: str, timeout: float) -> bool:
+    """Open a pooled connection to ``url``'s host now (TCP and TLS handshakes), sending nothing.
+
+    The next request through ``session`` then reuses it instead of paying the handshakes'
+    round trips. Returns False, doing nothing, where that cannot be arranged (a proxy is
+    configured, a non-pooling adapter such as a test mock, an older ``requests``) or a
+    connection is already open. Raises :class:`APIConnectionError` when the host cannot be
+    reached or its certificate is refused (no URL in the message).
+    """
+    adapter = session.get_adapter(url)
+    environment = session.merge_environment_settings(url, {}, None, None, None)
+    if (
+        not isinstance(adapter, HTTPAdapter)
+        or not hasattr(adapter, "get_connection_with_tls_context")
+        or select_proxy(url, environment.get("proxies") or {})
+    ):
+        return False
+    verify = environment.get("verify", True)
+    if isinstance(adapter, _Adapter) and adapter.ca_bundle is not None:
+        verify = adapter.ca_bundle
+    request = requests.Request("GET", url).prepare()
+    try:
+        # the pool the next request will use: same host, same TLS settings (urllib3's pool
+        # API, _get_conn/_put_conn, is private but has been stable since urllib3 1.x)
+        pool: Any = adapter.get_connection_with_tls_context(request, verify)
+        connection = pool._get_conn()
+    except (urllib3.exceptions.HTTPError, OSError, ValueError):
+        raise APIConnectionError("Could not reach 2Checkout (opening the connection).") from None
+    try:
+        if getattr(connection, "sock", None) is not None:
+            return False
+        connection.timeout = timeout
+        started = time.monotonic()
+        connection.connect()
+        _read_tickets(connection.sock, min(time.monotonic() - started, timeout))
+    except (urllib3.exceptions.HTTPError, OSError, ValueError):
+        connection.close()
+        raise APIConnectionError("Could not reach 2Checkout (opening the connection).") from None
+    finally:
+        pool._put_conn(connection)
+    return True
+
+
+def _read_tickets(sock: Any, wait: float) -> None:
+    """Process the TLS 1.3 session tickets the server sends after the handshake.
+
+    They arrive about one round trip after the handshake ends; left unread they make the
+    idle connection look readable, and urllib3 would take it for closed by the server and
+    discard it. ``wait`` (the handshake's own duration) bounds how long they are awaited.
+    """
+    if not isinstance(sock, ssl.SSLSocket):
+        return
+    deadline = time.monotonic() + wait
+    previous = sock.gettimeout()
+    try:
+        while (remaining := deadline - time.monotonic()) > 0 and wait_for_read(sock, remaining):
+            sock.setblocking(False)
+            try:
+                sock.recv(1)  # "" (closed) or data nobody asked for: either way unusable
+                raise ConnectionError("unexpected data or close after the handshake")
+            except ssl.SSLWantReadError:
+                continue  # records processed, no application data
+            finally:
+                sock.settimeout(previous)
+    finally:
+        sock.settimeout(previous)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from typing import Any
 from ..conf import SSOConfig
 from ..exceptions import BadResponseError
 from .base import BaseBackend
-from .http import json_body, mapped_transport_errors, new_session
+from .http import json_body, mapped_transport_errors, new_session, preconnect
 from .operations import Operation
 from .transport import Transport
 
@@ -32,6 +32,10 @@ class JsonRpcTransport(Transport):
         self.http = new_session(ca_bundle=config.ca_bundle)
         self._ids = itertools.count(1)
         self._timeout = (config.connect_timeout, config.timeout)
+
+    def warm_up(self) -> None:
+        """Open the connection to the endpoint (TCP and TLS), so the first call reuses it."""
+        preconnect(self.http, self.endpoint, self.config.connect_timeout)
 
     def send(self, operation: Operation, request: Any, session_id: str | None) -> Any:
         method = operation.name

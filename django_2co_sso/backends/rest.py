@@ -21,7 +21,7 @@ from ..conf import SSOConfig
 from ..exceptions import APIError, AuthenticationError, BadResponseError
 from ..signing import rest_auth_header, utc_date
 from .base import BaseBackend
-from .http import json_body, mapped_transport_errors, new_session
+from .http import json_body, mapped_transport_errors, new_session, preconnect
 from .jsonrpc import JsonRpcTransport
 from .operations import LOGIN, Operation, RestRoute
 from .transport import AUTHENTICATION_CODES, Transport
@@ -45,6 +45,10 @@ class RestTransport(Transport):
         self.base_url = config.endpoint("rest")
         self.http = new_session(ca_bundle=config.ca_bundle)
         self._timeout = (config.connect_timeout, config.timeout)
+
+    def warm_up(self) -> None:
+        """Open the connection to the API (TCP and TLS), so the first call reuses it."""
+        preconnect(self.http, self.base_url, self.config.connect_timeout)
 
     def can_send(self, operation: Operation) -> bool:
         return operation.rest is not None

@@ -34,7 +34,7 @@ from ..conf import SSOConfig
 from ..exceptions import BadResponseError
 from ..redaction import MASK
 from .base import BaseBackend
-from .http import mapped_transport_errors, new_session
+from .http import mapped_transport_errors, new_session, preconnect
 from .operations import Operation
 from .transport import Transport
 
@@ -172,8 +172,11 @@ class SoapTransport(Transport):
         return self._service
 
     def warm_up(self) -> None:
-        """Load and parse the WSDL (from ``WSDL_CACHE_PATH`` when set)."""
+        """Load and parse the WSDL (from ``WSDL_CACHE_PATH`` when set), then make sure a
+        connection to the endpoint is open (the WSDL download usually left one)."""
         self.service  # noqa: B018
+        session = _zeep_client(self.config).transport.session
+        preconnect(session, self.endpoint, self.config.connect_timeout)
 
     def _arguments(self, method: str, params: list[Any]) -> list[Any]:
         """``params`` fitted to the WSDL's parts: None as nil, missing optional parts as nil.

@@ -225,3 +225,57 @@ def test_missing_ca_bundle_is_a_system_check_error(settings: Any, tmp_path: Path
         "CA_BUNDLE": str(tmp_path / "missing.pem"),
     }
     assert "django_2co_sso.E006" in [message.id for message in check_settings()]
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "django_2co_sso.backends.soap.SoapBackend",
+        "django_2co_sso.backends.jsonrpc.JsonRpcBackend",
+        "django_2co_sso.backends.rest.RestBackend",
+    ],
+)
+def test_warm_up_opens_the_connection_the_first_call_reuses(
+    backend: str,
+    tls_emulator: Emulator,
+    certificates: Certificates,
+    settings: Any,
+    clean_clients: None,
+) -> None:
+    import django_2co_sso
+
+    relay = DelayProxy(("127.0.0.1", tls_emulator.port), 0)
+    _host, port = relay.start()
+    try:
+        settings.TWOCHECKOUT_SSO = {
+            **settings.TWOCHECKOUT_SSO,
+            "CACHE_KEY_PREFIX": f"preconnect-{backend.rsplit('.', 1)[1]}",
+            "BACKEND": backend,
+            "MERCHANT_CODE": tls_emulator.merchant_code,
+            "SECRET_KEY": tls_emulator.secret_key,
+            "API_URL": f"https://127.0.0.1:{port}",
+            "ALLOWED_SSO_HOSTS": [f"127.0.0.1:{tls_emulator.port}"],
+            "CA_BUNDLE": str(certificates.ca),
+        }
+        tls_emulator.calls.reset()
+        assert django_2co_sso.warm_up() is True
+        assert (relay.connections, relay.tls_handshakes) == (1, 1)
+        assert tls_emulator.calls["getSingleSignOnByCustomer"] == 0  # no API call
+        assert tls_emulator.calls["login"] == 0
+        get_backend().customer_sso_url("shop-customer-1")
+        assert (relay.connections, relay.tls_handshakes) == (1, 1)  # reused, no handshake
+    finally:
+        relay.stop()
+
+
+def test_preconnect_stands_aside_behind_a_proxy_and_reports_an_unreachable_host() -> None:
+    from django_2co_sso.backends.http import new_session, preconnect
+
+    with new_session() as session:
+        session.proxies = {"https": "http://127.0.0.1:9"}
+        assert preconnect(session, "https://127.0.0.1:9/rpc/6.0/", 1.0) is False
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        closed_port = unused.getsockname()[1]
+    with new_session() as session, pytest.raises(APIConnectionError, match="opening"):
+        preconnect(session, f"https://127.0.0.1:{closed_port}/rpc/6.0/", 1.0)

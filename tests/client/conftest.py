@@ -42,6 +42,15 @@ def client_settings(protocol: str, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(autouse=True)
+def _no_preconnect(monkeypatch: pytest.MonkeyPatch) -> None:
+    """warm_up() opens no real connection here: these tests mock requests, not sockets."""
+    from django_2co_sso.backends import jsonrpc, rest
+
+    for module in (jsonrpc, rest, soap):
+        monkeypatch.setattr(module, "preconnect", lambda *args, **kwargs: False)
+
+
+@pytest.fixture(autouse=True)
 def _clean_state() -> Iterator[None]:
     for cache in caches.all():
         cache.clear()
