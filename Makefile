@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test clean lint matrix docs demo bench e2e
+.PHONY: install test clean lint matrix docs demo bench e2e fresh-project
 
 # Development tools are PEP 735 dependency groups (pyproject.toml), which pip installs
 # with --group from version 25.1 on.
@@ -31,6 +31,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy django_2co_sso
+
+# A newcomer's path from the README alone (fresh_project/test_fresh_project.py): builds the
+# wheel, installs it in a fresh venv, runs startproject, appends the README's Quickstart,
+# starts the emulator and clicks the README's template tags. About a minute; the Quickstart's
+# cache needs Redis (FRESH_PROJECT_REDIS_URL, default redis://127.0.0.1:6379/14).
+fresh-project: $(STAMP)
+	$(BIN)/python -m pytest fresh_project -p no:cacheprovider $(PYTEST_ARGS)
 
 # Python 3.11 / 3.12 / 3.13 from pyenv (when present) go first on PATH so tox finds them;
 # tox skips, and says so, any env whose interpreter is missing.
