@@ -1,8 +1,9 @@
 """Mirroring 2Checkout's customers and subscriptions into CustomerLink and Subscription rows.
 
 The one place that writes what 2Checkout reports: the notification listeners
-(:mod:`django_2co_sso.webhooks.processing`) and the ``twocheckout_sync`` command both turn
-what they received into :class:`SubscriptionState` values and call :func:`apply`.
+(:mod:`django_2co_sso.webhooks.processing`) and the ``twocheckout_sync`` command
+(:func:`resync`) both turn what they received into :class:`SubscriptionState` values and
+call :func:`apply`.
 
 Contracts:
 
@@ -28,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from . import validation
-from .exceptions import InvalidInputError
+from . import get_backend, validation
+from .exceptions import BadResponseError, InvalidInputError
 from .models import CustomerLink, Subscription
 from .signals import customer_linked, subscription_changed
 
@@ -40,6 +41,7 @@ __all__ = [
     "STATUS_MAP",
     "Change",
     "Result",
+    "Resync",
     "SubscriptionState",
     "apply",
     "find_customer",
@@ -48,6 +50,8 @@ __all__ = [
     "parse_date",
     "parse_datetime",
     "record_twocheckout_reference",
+    "resync",
+    "state_from_api",
 ]
 
 logger = logging.getLogger("django_2co_sso.sync")
@@ -365,3 +369,86 @@ def _signal_change(
         source=source,
         notification=notification,
     )
+
+
+def _text(*values: object) -> str | None:
+    """The first value that is a non-empty string (numbers as text), else None."""
+    for value in values:
+        if isinstance(value, bool) or value is None:
+            continue
+        text = str(value).strip()
+        if text:
+            return text
+    return None
+
+
+def state_from_api(item: Any) -> SubscriptionState:
+    """A :class:`SubscriptionState` from one subscription object of the API.
+
+    Reads ``SubscriptionReference``, ``Status`` (``DISABLED`` when absent and
+    ``SubscriptionEnabled`` is false), ``ExpirationDate``, ``TestSubscription`` and the
+    product code and name, flat or under ``Product``. Raises
+    :class:`~django_2co_sso.exceptions.BadResponseError` for an object without a reference.
+    """
+    if not isinstance(item, dict):
+        raise BadResponseError("2Checkout answered a subscription that is not an object.")
+    reference = _text(item.get("SubscriptionReference"))
+    if reference is None:
+        raise BadResponseError("2Checkout answered a subscription without SubscriptionReference.")
+    nested = item.get("Product")
+    product: dict[str, Any] = nested if isinstance(nested, dict) else {}
+    status = _text(item.get("Status"))
+    if status is None and item.get("SubscriptionEnabled") is False:
+        status = "DISABLED"
+    test = item.get("TestSubscription")
+    return SubscriptionState(
+        reference=reference,
+        status=status,
+        product_code=_text(item.get("ProductCode"), product.get("ProductCode")),
+        product_name=_text(item.get("ProductName"), product.get("ProductName")),
+        expires_on=parse_date(_text(item.get("ExpirationDate"))),
+        is_test=test if isinstance(test, bool) else None,
+    )
+
+
+@dataclasses.dataclass
+class Resync:
+    """What :func:`resync` did for one customer: subscriptions by :class:`Result`."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def count(self, result: Result) -> None:
+        if result is Result.CREATED:
+            self.created += 1
+        elif result is Result.UPDATED:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
+
+def resync(customer: CustomerLink) -> Resync:
+    """Mirror ``customer``'s subscriptions from 2Checkout (getCustomerSubscriptions).
+
+    Creates the subscriptions 2Checkout reports that are missing here and updates the
+    others (idempotent: a second run changes nothing); subscriptions only known here are
+    left alone. Records 2Checkout's customer reference on the link when the answer gives
+    it and the link has none. Raises any
+    :class:`~django_2co_sso.exceptions.TwoCheckoutError` of the call (nothing is changed
+    then) or of an object it cannot use (the changes of this customer are rolled back).
+    """
+    items = get_backend().customer_subscriptions(
+        twocheckout_reference=customer.twocheckout_reference,
+        external_reference=customer.external_reference,
+    )
+    states = [state_from_api(item) for item in items]
+    summary = Resync()
+    with transaction.atomic():
+        if not customer.twocheckout_reference:
+            reported = {_text(item.get("AvangateCustomerReference")) for item in items} - {None}
+            if len(reported) == 1:
+                record_twocheckout_reference(customer, reported.pop(), source="resync")
+        for state in states:
+            summary.count(apply(customer, state, source="resync").result)
+    return summary

@@ -53,6 +53,7 @@ from .operations import (
     CART_SSO,
     CUSTOMER_BY_TOKEN,
     CUSTOMER_SSO,
+    CUSTOMER_SUBSCRIPTIONS,
     LOGIN,
     OPERATIONS,
     PARTNER_SSO,
@@ -249,10 +250,10 @@ class BaseBackend:
             return self._checked_url(answer)
         if kind is Answer.OBJECT and not isinstance(answer, dict):
             raise BadResponseError(f"2Checkout answered {operation.name} without an object.")
-        if kind is Answer.OBJECTS and not (
-            isinstance(answer, list) and all(isinstance(item, dict) for item in answer)
-        ):
-            raise BadResponseError(f"2Checkout answered {operation.name} without a list.")
+        if kind is Answer.OBJECTS:
+            answer = _unwrapped_list(answer)
+            if not (isinstance(answer, list) and all(isinstance(item, dict) for item in answer)):
+                raise BadResponseError(f"2Checkout answered {operation.name} without a list.")
         return answer
 
     def _checked_url(self, url: object) -> str:
@@ -390,6 +391,27 @@ class BaseBackend:
         customer: dict[str, Any] = self.call(CUSTOMER_BY_TOKEN, token=token)
         return customer
 
+    def customer_subscriptions(
+        self,
+        *,
+        twocheckout_reference: str | None = None,
+        external_reference: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """A customer's subscriptions (getCustomerSubscriptions; REST ``GET /subscriptions/``).
+
+        Name the customer by 2Checkout's reference, your external reference, or both (they
+        must then belong to the same customer). Returns 2Checkout's subscription objects as
+        dicts (``SubscriptionReference``, ``Status``, ``ExpirationDate``, ``ProductCode`` or
+        ``Product``, ...; unknown fields kept); over REST every page is read (at most
+        :data:`~django_2co_sso.backends.rest.MAX_PAGES`).
+        """
+        subscriptions: list[dict[str, Any]] = self.call(
+            CUSTOMER_SUBSCRIPTIONS,
+            twocheckout_reference=twocheckout_reference,
+            external_reference=external_reference,
+        )
+        return subscriptions
+
     def check_credentials(self) -> None:
         """Make one authenticated call; raise :class:`AuthenticationError` if refused.
 
@@ -410,3 +432,19 @@ class BaseBackend:
         """
         self.circuit.is_open()
         self.channel.transport.warm_up()
+
+
+def _unwrapped_list(answer: Any) -> Any:
+    """A list answer as a list: None is empty, a wrapper object holding one list is that list.
+
+    SOAP may give ``{"item": [...]}`` for an array type, REST ``{"Items": [...], ...}``.
+    """
+    if answer is None:
+        return []
+    if isinstance(answer, dict):
+        lists = [value for value in answer.values() if isinstance(value, list)]
+        if len(lists) == 1:
+            return lists[0]
+        if not answer or all(value is None for value in answer.values()):
+            return []
+    return answer

@@ -10,7 +10,9 @@ memory. Each operation sent appends a :class:`SentCall` to the module-level :dat
 (like ``django.core.mail.outbox``; a partner link sends ``setPartner`` then
 ``getPartnerSingleSignOn``) and gets a deterministic fake answer: URLs on
 ``https://secure.2checkout.com``. :func:`fail_with` makes every following call raise the
-given error until :func:`reset` (or ``fail_with(None)``). :func:`reset` also closes the
+given error until :func:`reset` (or ``fail_with(None)``). ``customer_subscriptions`` answers
+what :func:`add_subscription` stored for the customer (an empty list otherwise).
+:func:`reset` also closes the
 circuit breaker of every LocmemBackend of the process, so failures injected in one test
 never make the next one fail fast; the backend keeps no session.
 """
@@ -36,6 +38,7 @@ from .operations import (
     Answer,
     CartSSO,
     CustomerSSO,
+    CustomerSubscriptions,
     Operation,
     PartnerSSO,
     SubscriptionSSO,
@@ -43,7 +46,7 @@ from .operations import (
 )
 from .transport import Transport
 
-__all__ = ["LocmemBackend", "SentCall", "fail_with", "outbox", "reset"]
+__all__ = ["LocmemBackend", "SentCall", "add_subscription", "fail_with", "outbox", "reset"]
 
 FAKE_HOST = "https://secure.2checkout.com"
 
@@ -60,6 +63,7 @@ class SentCall:
 outbox: list[SentCall] = []
 _failure: list[TwoCheckoutError] = []
 _tokens: dict[str, dict[str, Any]] = {}
+_subscriptions: list[dict[str, Any]] = []
 _circuits: dict[tuple[str, str], CircuitBreaker] = {}
 _lock = threading.Lock()
 
@@ -72,12 +76,36 @@ def fail_with(error: TwoCheckoutError | None) -> None:
             _failure.append(error)
 
 
+def add_subscription(
+    subscription_reference: str,
+    *,
+    twocheckout_reference: str | None = None,
+    external_reference: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """Make ``customer_subscriptions`` report a subscription for the customer named.
+
+    ``fields`` are 2Checkout's (``Status="ACTIVE"``, ``ExpirationDate="2027-01-01"``,
+    ``ProductCode=…``, ``ProductName=…``); returns the object as it will be answered.
+    """
+    item = {
+        "SubscriptionReference": subscription_reference,
+        "AvangateCustomerReference": twocheckout_reference,
+        "ExternalCustomerReference": external_reference,
+        **fields,
+    }
+    with _lock:
+        _subscriptions.append(item)
+    return dict(item)
+
+
 def reset() -> None:
-    """Empty the outbox, forget issued tokens, stop failing and close every circuit breaker."""
+    """Empty the outbox, forget issued tokens and subscriptions, stop failing, close breakers."""
     with _lock:
         outbox.clear()
         _failure.clear()
         _tokens.clear()
+        _subscriptions.clear()
         circuits = list(_circuits.values())
     for circuit in circuits:
         with contextlib.suppress(InvalidCacheBackendError):  # a test's cache alias is gone
@@ -130,6 +158,24 @@ def _customer(request: TokenRequest) -> dict[str, Any]:
     return dict(customer)
 
 
+def _customer_subscriptions(request: CustomerSubscriptions) -> list[dict[str, Any]]:
+    """The subscriptions :func:`add_subscription` stored for the customer named."""
+    wanted = [
+        (key, str(value))
+        for key, value in (
+            ("AvangateCustomerReference", request.twocheckout_reference),
+            ("ExternalCustomerReference", request.external_reference),
+        )
+        if value is not None
+    ]
+    with _lock:
+        return [
+            dict(item)
+            for item in _subscriptions
+            if any(str(item.get(key)) == value for key, value in wanted)
+        ]
+
+
 #: Fake answers by operation name; other operations get :func:`_default_answer`.
 ANSWERS: dict[str, Callable[[Any], Any]] = {
     "getSingleSignOn": _subscription_url,
@@ -137,6 +183,7 @@ ANSWERS: dict[str, Callable[[Any], Any]] = {
     "getSingleSignOnInCart": _cart_url,
     "getPartnerSingleSignOn": _partner_url,
     "getCustomerInformationBySSOToken": _customer,
+    "getCustomerSubscriptions": _customer_subscriptions,
 }
 
 

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from .. import validation as v
 from ..conf import SSOConfig
-from ..exceptions import InvalidPageError
+from ..exceptions import InvalidPageError, InvalidReferenceError
 
 if TYPE_CHECKING:
     from .base import BaseBackend
@@ -52,6 +52,7 @@ __all__ = [
     "CART_SSO",
     "CUSTOMER_BY_TOKEN",
     "CUSTOMER_SSO",
+    "CUSTOMER_SUBSCRIPTIONS",
     "LOGIN",
     "OPERATIONS",
     "PARTNER_SSO",
@@ -61,6 +62,7 @@ __all__ = [
     "Blank",
     "CartSSO",
     "CustomerSSO",
+    "CustomerSubscriptions",
     "Login",
     "Operation",
     "Param",
@@ -379,6 +381,49 @@ class TokenRequest:
         return cls(token=v.validate_token(token))
 
 
+@dataclasses.dataclass(frozen=True)
+class CustomerSubscriptions:
+    """A validated getCustomerSubscriptions request: 2Checkout's and/or your reference.
+
+    2Checkout's reference is numeric and sent as an integer when it is one (the API types
+    it ``int``); at least one of the two is needed, and both must name one customer.
+    """
+
+    twocheckout_reference: int | str | None
+    external_reference: str | None
+
+    @classmethod
+    def validated(
+        cls,
+        backend: BaseBackend,
+        /,
+        *,
+        twocheckout_reference: str | None = None,
+        external_reference: str | None = None,
+    ) -> Self:
+        """See :meth:`~django_2co_sso.backends.base.BaseBackend.customer_subscriptions`."""
+        if not twocheckout_reference and not external_reference:
+            raise InvalidReferenceError(
+                "Give 2Checkout's customer reference, the external one, or both.",
+                field="customer_reference",
+            )
+        twocheckout = (
+            v.validate_reference(twocheckout_reference, field="twocheckout_reference")
+            if twocheckout_reference
+            else None
+        )
+        return cls(
+            twocheckout_reference=(
+                int(twocheckout) if twocheckout and twocheckout.isdigit() else twocheckout
+            ),
+            external_reference=(
+                v.validate_reference(external_reference, field="external_reference")
+                if external_reference
+                else None
+            ),
+        )
+
+
 # -- the table ----------------------------------------------------------------------------
 
 _IP_OR_NULL = Param("validation_ip", Blank.NULL)
@@ -489,6 +534,21 @@ CUSTOMER_BY_TOKEN = Operation(
     answer=Answer.OBJECT,
 )
 
+CUSTOMER_SUBSCRIPTIONS = Operation(
+    "getCustomerSubscriptions",
+    CustomerSubscriptions,
+    (Param("twocheckout_reference", Blank.NULL), Param("external_reference", Blank.OMIT)),
+    rest=RestRoute(
+        "subscriptions/",
+        query=(
+            ("AvangateCustomerReference", "twocheckout_reference"),
+            ("ExternalCustomerReference", "external_reference"),
+        ),
+        paged=True,
+    ),
+    answer=Answer.OBJECTS,
+)
+
 #: Every operation by name; ``get_backend().call(name, **arguments)`` calls any of them.
 OPERATIONS: dict[str, Operation] = {
     operation.name: operation
@@ -500,5 +560,6 @@ OPERATIONS: dict[str, Operation] = {
         SET_PARTNER,
         PARTNER_SSO,
         CUSTOMER_BY_TOKEN,
+        CUSTOMER_SUBSCRIPTIONS,
     )
 }
