@@ -10,6 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from typing import Final
+
+#: Largest single move of the clock (seconds): ten years.
+MAX_ADVANCE: Final = 10 * 365 * 86400.0
 
 
 class Clock:
@@ -35,11 +39,15 @@ class Clock:
     def advance(self, seconds: float) -> float:
         """Move the clock forward by ``seconds`` (>= 0) and return the new total offset.
 
-        Raises :class:`ValueError` for a negative or non-finite value: time never goes back.
+        Raises :class:`ValueError` for a negative or non-finite value (time never goes back) and
+        for more than :data:`MAX_ADVANCE` at once (beyond that, float seconds lose the precision
+        session and token lifetimes need).
         """
         seconds = float(seconds)
         if not seconds >= 0 or seconds == float("inf"):
             raise ValueError("the emulator clock only moves forward by a finite amount")
+        if seconds > MAX_ADVANCE:
+            raise ValueError(f"the emulator clock moves at most {MAX_ADVANCE:.0f} s at once")
         with self._lock:
             self._offset += seconds
             return self._offset

@@ -23,10 +23,10 @@ Only endpoints whose first part is in :data:`ENDPOINTS` come here.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from . import jsonbody
 from .cart import buy_link
 from .commerce import ACTIONS, OrderError
 from .messages import Request, Response, json_response
@@ -44,12 +44,6 @@ ENDPOINTS = frozenset(
 
 def _error(message: str, status: int = 400) -> Response:
     return json_response({"error": message}, status)
-
-
-def _body(request: Request) -> Any:
-    if not request.body.strip():
-        return {}
-    return json.loads(request.body.decode("utf-8"))
 
 
 def _str(body: dict[str, Any], key: str) -> str | None:
@@ -129,7 +123,7 @@ def handle(request: Request, emulator: Emulator, endpoint: str) -> Response:
     try:
         if parts == ["operator"]:
             return operator(request, emulator)
-        body = _body(request) if method == "POST" else None
+        body = jsonbody.request_json(request) if method == "POST" else None
         match parts, method:
             case ["orders"], "POST":
                 return _order(emulator, body)
@@ -168,8 +162,6 @@ def handle(request: Request, emulator: Emulator, endpoint: str) -> Response:
                 return _error(f"method {method} not allowed here", 405)
             case ["subscriptions", _, _], _:
                 return _error(f"method {method} not allowed here", 405)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return _error("the body must be JSON")
     except OrderError as exc:
         status = 404 if str(exc).startswith("unknown subscription") else 400
         return _error(str(exc), status)

@@ -25,10 +25,9 @@ Errors answer 400 (bad JSON or values), 404 (unknown endpoint) or 405 (wrong met
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Final
 
-from . import commerce_control
+from . import commerce_control, jsonbody
 from .faults import rule_from_mapping
 from .messages import Request, Response, json_response
 
@@ -42,12 +41,6 @@ def _error(message: str, status: int) -> Response:
     return json_response({"error": message}, status)
 
 
-def _json_body(request: Request) -> Any:
-    if not request.body.strip():
-        return {}
-    return json.loads(request.body.decode("utf-8"))
-
-
 def handle(request: Request, emulator: Emulator) -> Response:
     """Answer a control request."""
     endpoint = request.path[len(PREFIX) :].strip("/") or "state"
@@ -55,9 +48,9 @@ def handle(request: Request, emulator: Emulator) -> Response:
     if endpoint.split("/")[0] in commerce_control.ENDPOINTS:
         return commerce_control.handle(request, emulator, endpoint)
     try:
-        body = _json_body(request) if method == "POST" else None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return _error("the body must be JSON", 400)
+        body = jsonbody.request_json(request) if method == "POST" else None
+    except jsonbody.BadJSON as exc:
+        return _error(str(exc), 400)
     try:
         match endpoint, method:
             case "state", "GET":

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 import threading
 from collections.abc import Mapping
 from typing import Any, Final
@@ -38,6 +39,7 @@ OPERATIONS: Final = (
 #: Protocol names a rule may be limited to.
 PROTOCOLS: Final = ("soap", "rpc", "rest")
 _PROTOCOL_ALIASES: Final = {"jsonrpc": "rpc", "json-rpc": "rpc"}
+_ERROR_CODE_RE: Final = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 _ids = itertools.count(1)
 
@@ -66,7 +68,23 @@ class FaultRule:
         self.remaining = self.times
 
     def validate(self) -> None:
-        """Raise :class:`ValueError` unless the rule is well formed."""
+        """Raise :class:`ValueError` unless the rule is well formed (types included: a rule
+        from JSON is checked as strictly as one built in Python)."""
+        for name in ("expire_session", "drop", "malformed"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false")
+        for name in ("operation", "protocol", "body", "error_code", "error_message"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"{name} must be a string")
+        if self.error_code is not None and not _ERROR_CODE_RE.fullmatch(self.error_code):
+            raise ValueError("error_code must be 1 to 64 letters, digits or _")
+        for name in ("times", "http_status"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValueError(f"{name} must be an integer")
+        if isinstance(self.delay, bool):
+            raise ValueError("delay must be between 0 and 3600 seconds")
         if self.operation != "*" and self.operation not in OPERATIONS:
             raise ValueError(f"unknown operation {self.operation!r}; use one of {OPERATIONS}")
         if self.protocol is not None:
@@ -77,7 +95,7 @@ class FaultRule:
             raise ValueError("times must be a positive integer or None")
         if not isinstance(self.delay, int | float) or not 0 <= self.delay <= 3600:
             raise ValueError("delay must be between 0 and 3600 seconds")
-        if self.http_status is not None and not 100 <= int(self.http_status) <= 599:
+        if self.http_status is not None and not 100 <= self.http_status <= 599:
             raise ValueError("http_status must be an HTTP status code")
         terminal = [
             self.drop,

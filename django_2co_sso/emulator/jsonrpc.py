@@ -10,9 +10,9 @@ not a list or a wrong count (the documented optional trailing parameters, ``algo
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
 
+from . import jsonbody
 from .errors import (
     JSONRPC_INVALID_PARAMS,
     JSONRPC_INVALID_REQUEST,
@@ -43,8 +43,8 @@ def _is_scalar(value: object) -> bool:
 def handle_post(request: Request, service: Service, gate: CallGate) -> Response:
     """Answer one JSON-RPC request object (batches are not supported: -32600)."""
     try:
-        payload = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        payload = jsonbody.loads(request.body)
+    except jsonbody.BadJSON:
         return _error(None, JSONRPC_PARSE_ERROR, "Parse error", "PARSE_ERROR")
     if not isinstance(payload, dict) or not isinstance(payload.get("method"), str):
         return _error(None, JSONRPC_INVALID_REQUEST, "Invalid Request", "INVALID_REQUEST")

@@ -19,15 +19,13 @@ import time
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Final
+from typing import Any
 from urllib.parse import urlsplit
 
+from .body import BodyError, read_body
 from .messages import DropConnection, Request, Response, text_response
 
 logger = logging.getLogger("django_2co_sso.emulator")
-
-#: Largest request body accepted (bytes).
-MAX_BODY: Final = 1 << 20
 
 Application = Callable[[Request], Response]
 Recorder = Callable[[str, str, float], None]
@@ -125,34 +123,13 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         """Handle PUT (answered 404/405 by the application)."""
         self._dispatch()
 
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                line = self.rfile.readline(65537)
-                length = int(line.split(b";", 1)[0].strip() or b"0", 16)
-                if length == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                size += length
-                if size > MAX_BODY:
-                    raise ValueError("body too large")
-                chunks.append(self.rfile.read(length))
-                self.rfile.readline(65537)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0 or length > MAX_BODY:
-            raise ValueError("bad Content-Length")
-        return self.rfile.read(length) if length else b""
-
     def _dispatch(self) -> None:
         start = time.perf_counter()
         try:
-            body = self._read_body()
-        except ValueError:
+            body = read_body(self.rfile, self.headers)
+        except BodyError as exc:
             self.close_connection = True
-            self._write(text_response("Bad request body.", 400), start)
+            self._write(text_response(f"Bad request body: {exc}.", exc.status), start)
             return
         parts = urlsplit(self.path)
         request = Request(
