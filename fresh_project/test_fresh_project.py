@@ -276,17 +276,25 @@ def test_a_newcomer_gets_from_the_readme_to_a_working_button(
     assert "System check identified no issues" in _manage(python, project, "check")
     assert "2Checkout credentials OK" in _manage(python, project, "twocheckout_check")
 
-    snippet = _block("python", "# python manage.py shell", "3. Tell the app who the shopper is")
+    step_3 = "3. Tell the app who the shopper is"
+    snippet = _block("python", "# python manage.py shell", step_3)
     _manage(python, project, "shell", "--no-imports", "-c", snippet)
+    [sync_line] = [
+        line for block in _fences("sh", step_3) for line in block.splitlines() if line.strip()
+    ]
+    assert sync_line.startswith("python manage.py twocheckout_sync ")
+    _manage(python, project, *shlex.split(sync_line)[2:])
 
     template = _block("django", "{% load twocheckout_sso %}", "4. A button in a template")
     output = _manage(python, project, "shell", "-c", CLICK_SCRIPT.format(template=template))
     answers = json.loads(output.split("ANSWERS ", 1)[1].splitlines()[0])
+    # the snippet's subscription, and the one twocheckout_sync imported from the emulator
     assert [(method, url) for method, url, _, _ in answers] == [
         ("GET", "/account/billing/payment_methods/"),
         ("POST", "/account/subscriptions/4E2A1B9C70/change_card/"),
+        ("POST", "/account/subscriptions/7F3C2D1E60/change_card/"),
     ]
-    pages = ["payment_methods", "change_card"]
+    pages = ["payment_methods", "change_card", "change_card"]
     for (_method, _url, status, location), page in zip(answers, pages, strict=True):
         assert status == 302
         assert location.startswith(f"{base_url}/myaccount/{page}/")

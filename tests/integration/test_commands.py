@@ -249,3 +249,29 @@ def test_upstream_error_is_a_command_error_and_audited(alice: Any) -> None:
 def test_a_target_is_required(db: None) -> None:
     with pytest.raises(CommandError):
         run("twocheckout_sso_link")
+
+
+def test_check_command_stops_at_a_missing_redis_package_with_e010(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Redis cache without the redis package: a system check error, not a traceback."""
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "redis" else find_spec(name, *args),
+    )
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"},
+    }
+    with pytest.raises(SystemExit) as raised:
+        execute_from_command_line(["manage.py", "twocheckout_check"])
+    assert raised.value.code == 1
+    err = capsys.readouterr().err
+    assert "django_2co_sso.E010" in err
+    assert "pip install 'django-2co-sso[redis]'" in err
+    assert "Traceback" not in err
+    assert sent("login") == []
