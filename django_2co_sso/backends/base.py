@@ -33,7 +33,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import urlsplit
 
 from .. import validation as v
@@ -79,6 +79,11 @@ __all__ = [
 ]
 
 logger = logging.getLogger("django_2co_sso")
+
+
+def _arguments(names: dict[str, Any]) -> dict[str, Any]:
+    """A public method's arguments (its ``locals()`` at entry) for :meth:`BaseBackend.call`."""
+    return {name: value for name, value in names.items() if name != "self"}
 
 
 @dataclasses.dataclass(eq=False)
@@ -294,16 +299,7 @@ class BaseBackend:
         SOAP and JSON-RPC have no language parameter for this call: there ``language`` is
         validated but not sent. Redirect to the URL at once; never store it.
         """
-        url: str = self.call(
-            SUBSCRIPTION_SSO,
-            subscription_reference=subscription_reference,
-            page=page,
-            email=email,
-            language=language,
-            validity_time=validity_time,
-            validation_ip=validation_ip,
-        )
-        return url
+        return cast(str, self.call(SUBSCRIPTION_SSO, **_arguments(locals())))
 
     def customer_sso_url(
         self,
@@ -323,17 +319,7 @@ class BaseBackend:
         :attr:`customer_pages` or None for the home page; ``my_subscription`` needs
         ``subscription_reference``, and only it accepts one.
         """
-        url: str = self.call(
-            CUSTOMER_SSO,
-            customer_reference=customer_reference,
-            reference_type=reference_type,
-            page=page,
-            subscription_reference=subscription_reference,
-            language=language,
-            validity_time=validity_time,
-            validation_ip=validation_ip,
-        )
-        return url
+        return cast(str, self.call(CUSTOMER_SSO, **_arguments(locals())))
 
     def cart_sso_url(
         self,
@@ -348,15 +334,7 @@ class BaseBackend:
 
         ``cart_url`` must be an https URL on one of ``ALLOWED_SSO_HOSTS``.
         """
-        url: str = self.call(
-            CART_SSO,
-            customer_reference=customer_reference,
-            cart_url=cart_url,
-            reference_type=reference_type,
-            validity_time=validity_time,
-            validation_ip=validation_ip,
-        )
-        return url
+        return cast(str, self.call(CART_SSO, **_arguments(locals())))
 
     def partner_sso_url(
         self,
@@ -372,15 +350,7 @@ class BaseBackend:
         ``access_page`` is the Channel Manager page to open: an https URL on an allowed
         host. ``validation_ip`` may be empty (never sent as null).
         """
-        url: str = self.call(
-            PARTNER_SSO,
-            partner_code=partner_code,
-            email=email,
-            access_page=access_page,
-            validity_time=validity_time,
-            validation_ip=validation_ip,
-        )
-        return url
+        return cast(str, self.call(PARTNER_SSO, **_arguments(locals())))
 
     def customer_by_sso_token(self, token: str) -> dict[str, Any]:
         """The customer a cart SSO token was issued for (getCustomerInformationBySSOToken).
@@ -388,8 +358,7 @@ class BaseBackend:
         Returns 2Checkout's customer fields (``CustomerReference``,
         ``ExternalCustomerReference``, ``Email``, ...) as a plain dict.
         """
-        customer: dict[str, Any] = self.call(CUSTOMER_BY_TOKEN, token=token)
-        return customer
+        return cast(dict[str, Any], self.call(CUSTOMER_BY_TOKEN, **_arguments(locals())))
 
     def customer_subscriptions(
         self,
@@ -405,12 +374,7 @@ class BaseBackend:
         ``Product``, ...; unknown fields kept); over REST every page is read (at most
         :data:`~django_2co_sso.backends.rest.MAX_PAGES`).
         """
-        subscriptions: list[dict[str, Any]] = self.call(
-            CUSTOMER_SUBSCRIPTIONS,
-            twocheckout_reference=twocheckout_reference,
-            external_reference=external_reference,
-        )
-        return subscriptions
+        return cast(list[dict[str, Any]], self.call(CUSTOMER_SUBSCRIPTIONS, **_arguments(locals())))
 
     def check_credentials(self) -> None:
         """Make one authenticated call; raise :class:`AuthenticationError` if refused.

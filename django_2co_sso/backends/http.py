@@ -1,4 +1,9 @@
-"""What the HTTP-based backends share: a pooled ``requests`` session and error mapping."""
+"""What the HTTP-based transports share: a pooled ``requests`` session and error mapping.
+
+:class:`HttpTransport` is the base of the JSON-RPC and REST transports: the protocol's
+endpoint under ``API_URL``, one pooled session and the ``(CONNECT_TIMEOUT, TIMEOUT)`` of
+every request.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +20,10 @@ from requests.utils import select_proxy
 from urllib3.util.wait import wait_for_read
 
 from .. import __version__
+from ..conf import SSOConfig
 from ..exceptions import APIConnectionError, APITimeoutError, BadResponseError
 from ..redaction import install_url_log_filters
+from .transport import Transport
 
 USER_AGENT = f"django-2co-sso/{__version__}"
 
@@ -167,3 +174,17 @@ def json_body(response: requests.Response, what: str) -> Any:
             "not JSON.",
             status=response.status_code,
         ) from None
+
+
+class HttpTransport(Transport):
+    """A transport over plain HTTP (``requests``): endpoint, pooled session, timeouts."""
+
+    def __init__(self, config: SSOConfig) -> None:
+        super().__init__(config)
+        self.endpoint = config.endpoint(self.protocol)
+        self.http = new_session(ca_bundle=config.ca_bundle)
+        self.timeout = (config.connect_timeout, config.timeout)
+
+    def warm_up(self) -> None:
+        """Open the connection to the endpoint (TCP and TLS), so the first call reuses it."""
+        preconnect(self.http, self.endpoint, self.config.connect_timeout)

@@ -15,12 +15,11 @@ from typing import Any
 from ..conf import SSOConfig
 from ..exceptions import BadResponseError
 from .base import BaseBackend
-from .http import json_body, mapped_transport_errors, new_session, preconnect
+from .http import HttpTransport, json_body, mapped_transport_errors
 from .operations import Operation
-from .transport import Transport
 
 
-class JsonRpcTransport(Transport):
+class JsonRpcTransport(HttpTransport):
     """Sends operations as JSON-RPC 2.0 requests with positional ``params``."""
 
     protocol = "rpc"
@@ -28,14 +27,7 @@ class JsonRpcTransport(Transport):
 
     def __init__(self, config: SSOConfig) -> None:
         super().__init__(config)
-        self.endpoint = config.endpoint("rpc")
-        self.http = new_session(ca_bundle=config.ca_bundle)
         self._ids = itertools.count(1)
-        self._timeout = (config.connect_timeout, config.timeout)
-
-    def warm_up(self) -> None:
-        """Open the connection to the endpoint (TCP and TLS), so the first call reuses it."""
-        preconnect(self.http, self.endpoint, self.config.connect_timeout)
 
     def send(self, operation: Operation, request: Any, session_id: str | None) -> Any:
         method = operation.name
@@ -46,7 +38,7 @@ class JsonRpcTransport(Transport):
             "params": operation.positional(request, session_id),
         }
         with mapped_transport_errors(method):
-            response = self.http.post(self.endpoint, json=body, timeout=self._timeout)
+            response = self.http.post(self.endpoint, json=body, timeout=self.timeout)
         payload = json_body(response, method)
         if not isinstance(payload, dict):
             raise BadResponseError(f"2Checkout answered {method} with a non-object JSON body.")

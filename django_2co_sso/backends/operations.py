@@ -9,9 +9,10 @@ transports (SOAP, JSON-RPC, REST, in-memory) stay free of per-call code:
     2Checkout's method name: the SOAP operation and JSON-RPC method, and the name in the
     log line and the locmem outbox.
 ``request``
-    The frozen request type. Its ``validated(backend, **arguments)`` class method applies
-    the rules of :mod:`django_2co_sso.validation` and returns the request, or raises an
-    :class:`~django_2co_sso.exceptions.InvalidInputError` before any network call.
+    The frozen request type (a :class:`Validated` dataclass): each field names its rule
+    (:func:`rule`, built on :mod:`django_2co_sso.validation`), and
+    ``validated(backend, **arguments)`` applies them in field order, returning the request or
+    raising an :class:`~django_2co_sso.exceptions.InvalidInputError` before any network call.
 ``wire``
     The positional parameters for SOAP and JSON-RPC (after the sessionID), in the
     documented order: :class:`Param` entries naming request attributes, each saying how an
@@ -29,7 +30,8 @@ transports (SOAP, JSON-RPC, REST, in-memory) stay free of per-call code:
     (``setPartner`` before ``getPartnerSingleSignOn``).
 
 Adding an operation is one :class:`Operation` in :data:`OPERATIONS` and, when its
-parameters are new, one request type with its ``validated`` rules; nothing else in
+parameters are new, one request type whose fields name their rules; adding a parameter is
+one field with its rule and one :class:`Param` (or query name). Nothing else in
 ``backends/`` changes. Call it with ``get_backend().call("name", **arguments)``.
 """
 
@@ -38,11 +40,10 @@ from __future__ import annotations
 import dataclasses
 import enum
 import string
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
 from .. import validation as v
-from ..conf import SSOConfig
 from ..exceptions import InvalidPageError, InvalidReferenceError
 
 if TYPE_CHECKING:
@@ -111,14 +112,14 @@ class RestRoute:
 
     ``path`` is a template whose ``{field}`` placeholders are request attributes, each
     sent as one URL-quoted segment (``defaults`` gives the segment for an empty value).
-    ``query`` pairs REST parameter names with request attributes; None and ``""`` are left
+    ``query`` maps REST parameter names to request attributes; None and ``""`` are left
     out. ``customer_type`` adds ``REST_CUSTOMER_TYPE_PARAM`` (when that setting names one)
     with the request's ``customer_type``. ``paged``: the answer is a list that REST serves
     page by page (``Page``, ``Limit``), joined by the transport.
     """
 
     path: str
-    query: tuple[tuple[str, str], ...] = ()
+    query: Mapping[str, str] = dataclasses.field(default_factory=dict)
     defaults: Mapping[str, str] = dataclasses.field(default_factory=dict)
     customer_type: bool = False
     paged: bool = False
@@ -136,13 +137,17 @@ class Operation:
     name: str
     #: A frozen dataclass with a ``validated(backend, /, **arguments)`` class method.
     request: type[Any]
-    wire: tuple[Param, ...]
+    #: :class:`Param` entries; a plain string is ``Param(string)`` (sent as it is).
+    wire: tuple[Param | str, ...]
     rest: RestRoute | None
     answer: Answer
     before: tuple[Operation, ...] = ()
+    params: tuple[Param, ...] = dataclasses.field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        blanks = [param.blank for param in self.wire]
+        params = tuple(Param(p) if isinstance(p, str) else p for p in self.wire)
+        object.__setattr__(self, "params", params)
+        blanks = [param.blank for param in params]
         tail = blanks[blanks.index(Blank.OMIT) :] if Blank.OMIT in blanks else []
         if any(blank is not Blank.OMIT for blank in tail):
             raise ValueError(f"{self.name}: only trailing parameters may be left out.")
@@ -153,7 +158,7 @@ class Operation:
     def positional(self, request: Any, session_id: str | None = None) -> list[Any]:
         """The SOAP/JSON-RPC parameters for ``request`` in wire order, ``session_id`` first."""
         values: list[Any] = [] if session_id is None else [session_id]
-        for param in self.wire:
+        for param in self.params:
             value = getattr(request, param.field)
             if param.blank is not Blank.SEND and (value is None or value == ""):
                 if param.blank is Blank.OMIT:
@@ -163,94 +168,187 @@ class Operation:
         return values
 
 
-# -- the validation rules shared by the request types -------------------------------------
+# -- request types and their validation rules ---------------------------------------------
+
+#: A validation rule: ``check(value, name, backend, values)`` returns the clean value of
+#: field ``name`` or raises an InvalidInputError; ``values`` holds the fields checked before.
+Check: TypeAlias = Callable[[Any, str, "BaseBackend", dict[str, Any]], Any]
+_ABSENT: Any = object()
 
 
-def _validity(config: SSOConfig, value: int | None) -> int:
+def rule(check: Check, *, default: Any = None, derived: bool = False, shown: bool = True) -> Any:
+    """A request field validated by ``check``.
+
+    ``default`` is used when the caller leaves the argument out; a ``derived`` field is no
+    argument at all: ``check`` computes it from the fields before it. A field not ``shown``
+    is left out of the request's repr (tokens).
+    """
+    return dataclasses.field(
+        repr=shown, metadata={"check": check, "default": _ABSENT if derived else default}
+    )
+
+
+class Validated:
+    """Base of the request types: :meth:`validated` checks each field, in field order."""
+
+    @classmethod
+    def validated(cls, backend: BaseBackend, /, **arguments: Any) -> Self:
+        """The request for ``arguments``, or an InvalidInputError naming the bad one.
+
+        Raises TypeError for an argument the request has no field for.
+        """
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+            default = field.metadata["default"]
+            value = None if default is _ABSENT else arguments.pop(field.name, default)
+            values[field.name] = field.metadata["check"](value, field.name, backend, values)
+        if arguments:
+            raise TypeError(f"{cls.__name__} has no argument {', '.join(sorted(arguments))}.")
+        return cls(**values)
+
+
+def reference(value: Any, name: str, backend: BaseBackend, values: dict[str, Any]) -> str:
+    """A customer, subscription or partner reference."""
+    return v.validate_reference(value, field=name)
+
+
+def reference_type(value: Any, name: str, backend: BaseBackend, values: dict[str, Any]) -> str:
+    """``"external"`` or ``"2checkout"``."""
+    return v.validate_reference_type(value)
+
+
+def customer_type(value: Any, name: str, backend: BaseBackend, values: dict[str, Any]) -> str:
+    """Derived: the wire ``customerType`` for the validated ``reference_type``."""
+    if values["reference_type"] == "2checkout":
+        return backend.config.customer_type_2checkout
+    return backend.config.customer_type_external
+
+
+def subscription_page(
+    value: Any, name: str, backend: BaseBackend, values: dict[str, Any]
+) -> str | None:
+    """One of the getSingleSignOn pages, or None for the home page."""
+    return v.validate_page(value, v.SUBSCRIPTION_PAGES)
+
+
+def customer_page(
+    value: Any, name: str, backend: BaseBackend, values: dict[str, Any]
+) -> str | None:
+    """One of the backend's customer pages, or None for the home page."""
+    return v.validate_page(value, backend.customer_pages)
+
+
+def page_subscription(
+    value: Any, name: str, backend: BaseBackend, values: dict[str, Any]
+) -> str | None:
+    """The subscription of ``page="my_subscription"`` (required there, refused elsewhere)."""
+    if values["page"] == "my_subscription":
+        return v.validate_reference(value, field=name)
+    if value is not None:
+        raise InvalidPageError(
+            "subscription_reference is only used with page='my_subscription'.", field=name
+        )
+    return None
+
+
+def optional_email(
+    value: Any, name: str, backend: BaseBackend, values: dict[str, Any]
+) -> str | None:
+    """An e-mail address, or None."""
+    return v.validate_email(value, required=False)
+
+
+def email(value: Any, name: str, backend: BaseBackend, values: dict[str, Any]) -> str:
+    """An e-mail address (required)."""
+    return str(v.validate_email(value, required=True))
+
+
+def language(value: Any, name: str, backend: BaseBackend, values: dict[str, Any]) -> str | None:
+    """An ISO 639-1 code; None gives ``DEFAULT_LANGUAGE``."""
+    return v.validate_language(value if value is not None else backend.config.default_language)
+
+
+def validity_time(value: Any, name: str, backend: BaseBackend, values: dict[str, Any]) -> int:
+    """Seconds, at most ``MAX_VALIDITY_TIME``; None gives ``DEFAULT_VALIDITY_TIME``."""
+    config = backend.config
     return v.validate_validity_time(
         value, default=config.default_validity_time, maximum=config.max_validity_time
     )
 
 
-def _language(config: SSOConfig, value: str | None) -> str | None:
-    return v.validate_language(value if value is not None else config.default_language)
+def ip(value: Any, name: str, backend: BaseBackend, values: dict[str, Any]) -> str:
+    """An IP address, or ``""`` for none."""
+    return v.validate_ip(value)
 
 
-def _customer_type(config: SSOConfig, reference_type: str) -> str:
-    """The wire ``customerType`` for a validated ``reference_type``."""
-    if reference_type == "2checkout":
-        return config.customer_type_2checkout
-    return config.customer_type_external
+def allowed_url(value: Any, name: str, backend: BaseBackend, values: dict[str, Any]) -> str:
+    """An https URL on one of ``ALLOWED_SSO_HOSTS``."""
+    return v.validate_allowed_url(value, backend.config.allowed_sso_hosts, field=name)
 
 
-# -- request types ------------------------------------------------------------------------
+def token(value: Any, name: str, backend: BaseBackend, values: dict[str, Any]) -> str:
+    """An SSO token."""
+    return v.validate_token(value)
+
+
+def twocheckout_reference(
+    value: Any, name: str, backend: BaseBackend, values: dict[str, Any]
+) -> int | str | None:
+    """2Checkout's customer reference, or None; an integer when it is all digits."""
+    if not value:
+        return None
+    checked = v.validate_reference(value, field=name)
+    return int(checked) if checked.isdigit() else checked
+
+
+def external_reference(
+    value: Any, name: str, backend: BaseBackend, values: dict[str, Any]
+) -> str | None:
+    """The shop's customer reference, or None; one of the two references is needed."""
+    if not value:
+        if values["twocheckout_reference"] is None:
+            raise InvalidReferenceError(
+                "Give 2Checkout's customer reference, the external one, or both.",
+                field="customer_reference",
+            )
+        return None
+    return v.validate_reference(value, field=name)
 
 
 @dataclasses.dataclass(frozen=True)
 class Login:
-    """The login request (built by the pipeline, never by a caller); the hash is not shown."""
+    """The login request, built and signed by the pipeline; the hash is not shown."""
 
     merchant_code: str
     date: str
     hash: str = dataclasses.field(repr=False)
     algo: str | None
 
-    @classmethod
-    def validated(cls, backend: BaseBackend, /, **arguments: Any) -> Self:
-        """Not callable: the pipeline signs the login itself."""
-        raise TypeError("login is made by the pipeline, not called.")
+
+@dataclasses.dataclass(frozen=True)
+class SubscriptionSSO(Validated):
+    """A getSingleSignOn request."""
+
+    subscription_reference: str = rule(reference)
+    page: str | None = rule(subscription_page)
+    email: str | None = rule(optional_email)
+    language: str | None = rule(language)
+    validity_time: int = rule(validity_time)
+    validation_ip: str = rule(ip)
 
 
 @dataclasses.dataclass(frozen=True)
-class SubscriptionSSO:
-    """A validated getSingleSignOn request."""
+class CustomerSSO(Validated):
+    """A getSingleSignOnByCustomer request (``customer_type`` is the wire value)."""
 
-    subscription_reference: str
-    page: str | None
-    email: str | None
-    language: str | None
-    validity_time: int
-    validation_ip: str
-
-    @classmethod
-    def validated(
-        cls,
-        backend: BaseBackend,
-        /,
-        *,
-        subscription_reference: str,
-        page: str | None = None,
-        email: str | None = None,
-        language: str | None = None,
-        validity_time: int | None = None,
-        validation_ip: str | None = None,
-    ) -> Self:
-        """See :meth:`~django_2co_sso.backends.base.BaseBackend.subscription_sso_url`."""
-        config = backend.config
-        return cls(
-            subscription_reference=v.validate_reference(
-                subscription_reference, field="subscription_reference"
-            ),
-            page=v.validate_page(page, v.SUBSCRIPTION_PAGES),
-            email=v.validate_email(email, required=False),
-            language=_language(config, language),
-            validity_time=_validity(config, validity_time),
-            validation_ip=v.validate_ip(validation_ip),
-        )
-
-
-@dataclasses.dataclass(frozen=True)
-class CustomerSSO:
-    """A validated getSingleSignOnByCustomer request (``customer_type`` is the wire value)."""
-
-    customer_reference: str
-    reference_type: str
-    customer_type: str
-    page: str | None
-    subscription_reference: str | None
-    language: str | None
-    validity_time: int
-    validation_ip: str
+    page: str | None = rule(customer_page)
+    subscription_reference: str | None = rule(page_subscription)
+    reference_type: str = rule(reference_type, default="external")
+    customer_type: str = rule(customer_type, derived=True)
+    customer_reference: str = rule(reference)
+    language: str | None = rule(language)
+    validity_time: int = rule(validity_time)
+    validation_ip: str = rule(ip)
 
     @property
     def request(self) -> str | None:
@@ -259,201 +357,71 @@ class CustomerSSO:
             return None
         return f"Request[]=code={self.subscription_reference}"
 
-    @classmethod
-    def validated(
-        cls,
-        backend: BaseBackend,
-        /,
-        *,
-        customer_reference: str,
-        reference_type: str = "external",
-        page: str | None = None,
-        subscription_reference: str | None = None,
-        language: str | None = None,
-        validity_time: int | None = None,
-        validation_ip: str | None = None,
-    ) -> Self:
-        """See :meth:`~django_2co_sso.backends.base.BaseBackend.customer_sso_url`."""
-        config = backend.config
-        page = v.validate_page(page, backend.customer_pages)
-        if page == "my_subscription":
-            subscription_reference = v.validate_reference(
-                subscription_reference, field="subscription_reference"
-            )
-        elif subscription_reference is not None:
-            raise InvalidPageError(
-                "subscription_reference is only used with page='my_subscription'.",
-                field="subscription_reference",
-            )
-        kind = v.validate_reference_type(reference_type)
-        return cls(
-            customer_reference=v.validate_reference(customer_reference, field="customer_reference"),
-            reference_type=kind,
-            customer_type=_customer_type(config, kind),
-            page=page,
-            subscription_reference=subscription_reference,
-            language=_language(config, language),
-            validity_time=_validity(config, validity_time),
-            validation_ip=v.validate_ip(validation_ip),
-        )
+
+@dataclasses.dataclass(frozen=True)
+class CartSSO(Validated):
+    """A getSingleSignOnInCart request."""
+
+    reference_type: str = rule(reference_type, default="external")
+    customer_type: str = rule(customer_type, derived=True)
+    customer_reference: str = rule(reference)
+    cart_url: str = rule(allowed_url)
+    validity_time: int = rule(validity_time)
+    validation_ip: str = rule(ip)
 
 
 @dataclasses.dataclass(frozen=True)
-class CartSSO:
-    """A validated getSingleSignOnInCart request."""
+class PartnerSSO(Validated):
+    """A setPartner + getPartnerSingleSignOn request."""
 
-    customer_reference: str
-    reference_type: str
-    customer_type: str
-    cart_url: str
-    validity_time: int
-    validation_ip: str
-
-    @classmethod
-    def validated(
-        cls,
-        backend: BaseBackend,
-        /,
-        *,
-        customer_reference: str,
-        cart_url: str,
-        reference_type: str = "external",
-        validity_time: int | None = None,
-        validation_ip: str | None = None,
-    ) -> Self:
-        """See :meth:`~django_2co_sso.backends.base.BaseBackend.cart_sso_url`."""
-        config = backend.config
-        kind = v.validate_reference_type(reference_type)
-        return cls(
-            customer_reference=v.validate_reference(customer_reference, field="customer_reference"),
-            reference_type=kind,
-            customer_type=_customer_type(config, kind),
-            cart_url=v.validate_allowed_url(cart_url, config.allowed_sso_hosts, field="cart_url"),
-            validity_time=_validity(config, validity_time),
-            validation_ip=v.validate_ip(validation_ip),
-        )
+    partner_code: str = rule(reference)
+    email: str = rule(email)
+    access_page: str = rule(allowed_url)
+    validity_time: int = rule(validity_time)
+    validation_ip: str = rule(ip, default="")
 
 
 @dataclasses.dataclass(frozen=True)
-class PartnerSSO:
-    """A validated setPartner + getPartnerSingleSignOn request."""
+class TokenRequest(Validated):
+    """A getCustomerInformationBySSOToken request (the token is not shown)."""
 
-    partner_code: str
-    email: str
-    access_page: str
-    validity_time: int
-    validation_ip: str
-
-    @classmethod
-    def validated(
-        cls,
-        backend: BaseBackend,
-        /,
-        *,
-        partner_code: str,
-        email: str,
-        access_page: str,
-        validity_time: int | None = None,
-        validation_ip: str | None = "",
-    ) -> Self:
-        """See :meth:`~django_2co_sso.backends.base.BaseBackend.partner_sso_url`."""
-        config = backend.config
-        return cls(
-            partner_code=v.validate_reference(partner_code, field="partner_code"),
-            email=str(v.validate_email(email, required=True)),
-            access_page=v.validate_allowed_url(
-                access_page, config.allowed_sso_hosts, field="access_page"
-            ),
-            validity_time=_validity(config, validity_time),
-            validation_ip=v.validate_ip(validation_ip),
-        )
+    token: str = rule(token, shown=False)
 
 
 @dataclasses.dataclass(frozen=True)
-class TokenRequest:
-    """A validated getCustomerInformationBySSOToken request (the token is not shown)."""
-
-    token: str = dataclasses.field(repr=False)
-
-    @classmethod
-    def validated(cls, backend: BaseBackend, /, *, token: str) -> Self:
-        """See :meth:`~django_2co_sso.backends.base.BaseBackend.customer_by_sso_token`."""
-        return cls(token=v.validate_token(token))
-
-
-@dataclasses.dataclass(frozen=True)
-class CustomerSubscriptions:
-    """A validated getCustomerSubscriptions request: 2Checkout's and/or your reference.
+class CustomerSubscriptions(Validated):
+    """A getCustomerSubscriptions request: 2Checkout's and/or your reference.
 
     2Checkout's reference is numeric and sent as an integer when it is one (the API types
     it ``int``); at least one of the two is needed, and both must name one customer.
     """
 
-    twocheckout_reference: int | str | None
-    external_reference: str | None
-
-    @classmethod
-    def validated(
-        cls,
-        backend: BaseBackend,
-        /,
-        *,
-        twocheckout_reference: str | None = None,
-        external_reference: str | None = None,
-    ) -> Self:
-        """See :meth:`~django_2co_sso.backends.base.BaseBackend.customer_subscriptions`."""
-        if not twocheckout_reference and not external_reference:
-            raise InvalidReferenceError(
-                "Give 2Checkout's customer reference, the external one, or both.",
-                field="customer_reference",
-            )
-        twocheckout = (
-            v.validate_reference(twocheckout_reference, field="twocheckout_reference")
-            if twocheckout_reference
-            else None
-        )
-        return cls(
-            twocheckout_reference=(
-                int(twocheckout) if twocheckout and twocheckout.isdigit() else twocheckout
-            ),
-            external_reference=(
-                v.validate_reference(external_reference, field="external_reference")
-                if external_reference
-                else None
-            ),
-        )
+    twocheckout_reference: int | str | None = rule(twocheckout_reference)
+    external_reference: str | None = rule(external_reference)
 
 
 # -- the table ----------------------------------------------------------------------------
 
-_IP_OR_NULL = Param("validation_ip", Blank.NULL)
+#: ``validation_ip`` sent as null when empty (all but getPartnerSingleSignOn).
+IP_OR_NULL = Param("validation_ip", Blank.NULL)
+#: The REST query parameters of every SSO link.
+VALIDITY_AND_IP = {"ValidityTime": "validity_time", "ValidationIp": "validation_ip"}
 
 LOGIN = Operation(
     "login",
     Login,
-    (Param("merchant_code"), Param("date"), Param("hash"), Param("algo", Blank.OMIT)),
-    rest=None,
+    wire=("merchant_code", "date", "hash", Param("algo", Blank.OMIT)),
+    rest=None,  # REST signs every request; check_credentials sends one signed request
     answer=Answer.ANY,
 )
 
 SUBSCRIPTION_SSO = Operation(
     "getSingleSignOn",
     SubscriptionSSO,
-    (
-        Param("subscription_reference"),
-        Param("email"),
-        Param("validity_time"),
-        Param("page"),
-        _IP_OR_NULL,
-    ),
+    wire=("subscription_reference", "email", "validity_time", "page", IP_OR_NULL),
     rest=RestRoute(
         "subscriptions/{subscription_reference}/signon/{page}/",
-        query=(
-            ("Email", "email"),
-            ("LanguageCode", "language"),
-            ("ValidityTime", "validity_time"),
-            ("ValidationIp", "validation_ip"),
-        ),
+        query={"Email": "email", "LanguageCode": "language", **VALIDITY_AND_IP},
         defaults={"page": "index"},
     ),
     answer=Answer.URL,
@@ -462,23 +430,13 @@ SUBSCRIPTION_SSO = Operation(
 CUSTOMER_SSO = Operation(
     "getSingleSignOnByCustomer",
     CustomerSSO,
-    (
-        Param("customer_reference"),
-        Param("customer_type"),
-        Param("page"),
-        Param("request"),
-        Param("validity_time"),
-        _IP_OR_NULL,
-        Param("language", Blank.OMIT),
+    wire=(
+        *("customer_reference", "customer_type", "page", "request", "validity_time"),
+        *(IP_OR_NULL, Param("language", Blank.OMIT)),
     ),
     rest=RestRoute(
         "customers/{customer_reference}/account/{page}/",
-        query=(
-            ("Lang", "language"),
-            ("ValidityTime", "validity_time"),
-            ("ValidationIp", "validation_ip"),
-            ("Request", "request"),
-        ),
+        query={"Lang": "language", **VALIDITY_AND_IP, "Request": "request"},
         defaults={"page": "index"},
         customer_type=True,
     ),
@@ -488,39 +446,22 @@ CUSTOMER_SSO = Operation(
 CART_SSO = Operation(
     "getSingleSignOnInCart",
     CartSSO,
-    (
-        Param("customer_reference"),
-        Param("customer_type"),
-        Param("cart_url"),
-        Param("validity_time"),
-        _IP_OR_NULL,
-    ),
+    wire=("customer_reference", "customer_type", "cart_url", "validity_time", IP_OR_NULL),
     rest=RestRoute(
         "customers/{customer_reference}/cart/",
-        query=(
-            ("Url", "cart_url"),
-            ("ValidityTime", "validity_time"),
-            ("ValidationIp", "validation_ip"),
-        ),
+        query={"Url": "cart_url", **VALIDITY_AND_IP},
         customer_type=True,
     ),
     answer=Answer.URL,
 )
 
-SET_PARTNER = Operation(
-    "setPartner", PartnerSSO, (Param("partner_code"),), rest=None, answer=Answer.ANY
-)
+SET_PARTNER = Operation("setPartner", PartnerSSO, ("partner_code",), rest=None, answer=Answer.ANY)
 
 PARTNER_SSO = Operation(
     "getPartnerSingleSignOn",
     PartnerSSO,
-    (
-        Param("email"),
-        Param("partner_code"),
-        Param("access_page"),
-        Param("validity_time"),
-        Param("validation_ip"),  # never null for this method; "" allowed
-    ),
+    # validation_ip is never null for this method ("" allowed)
+    wire=("email", "partner_code", "access_page", "validity_time", "validation_ip"),
     rest=None,  # REST has no Channel Manager requests
     answer=Answer.URL,
     before=(SET_PARTNER,),
@@ -529,21 +470,21 @@ PARTNER_SSO = Operation(
 CUSTOMER_BY_TOKEN = Operation(
     "getCustomerInformationBySSOToken",
     TokenRequest,
-    (Param("token"),),
-    rest=RestRoute("customers/", query=(("ssotoken", "token"),)),
+    wire=("token",),
+    rest=RestRoute("customers/", query={"ssotoken": "token"}),
     answer=Answer.OBJECT,
 )
 
 CUSTOMER_SUBSCRIPTIONS = Operation(
     "getCustomerSubscriptions",
     CustomerSubscriptions,
-    (Param("twocheckout_reference", Blank.NULL), Param("external_reference", Blank.OMIT)),
+    wire=(Param("twocheckout_reference", Blank.NULL), Param("external_reference", Blank.OMIT)),
     rest=RestRoute(
         "subscriptions/",
-        query=(
-            ("AvangateCustomerReference", "twocheckout_reference"),
-            ("ExternalCustomerReference", "external_reference"),
-        ),
+        query={
+            "AvangateCustomerReference": "twocheckout_reference",
+            "ExternalCustomerReference": "external_reference",
+        },
         paged=True,
     ),
     answer=Answer.OBJECTS,

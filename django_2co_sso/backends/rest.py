@@ -17,14 +17,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from ..conf import SSOConfig
 from ..exceptions import APIError, AuthenticationError, BadResponseError
 from ..signing import rest_auth_header, utc_date
 from .base import BaseBackend
-from .http import json_body, mapped_transport_errors, new_session, preconnect
+from .http import HttpTransport, json_body, mapped_transport_errors
 from .jsonrpc import JsonRpcTransport
 from .operations import LOGIN, Operation, RestRoute
-from .transport import AUTHENTICATION_CODES, Transport
+from .transport import AUTHENTICATION_CODES
 
 #: Customer pages the REST ``/customers/{ref}/account/{PageType}/`` request documents.
 REST_CUSTOMER_PAGES = ("my_subscription", "user_data", "order_lookup", "faq", "payment_methods")
@@ -35,20 +34,10 @@ MAX_PAGES = 50
 _PROBE_PATH, _PROBE_QUERY = "customers/", {"ssotoken": "0" * 40}
 
 
-class RestTransport(Transport):
+class RestTransport(HttpTransport):
     """Sends operations as signed REST ``GET`` requests."""
 
     protocol = "rest"
-
-    def __init__(self, config: SSOConfig) -> None:
-        super().__init__(config)
-        self.base_url = config.endpoint("rest")
-        self.http = new_session(ca_bundle=config.ca_bundle)
-        self._timeout = (config.connect_timeout, config.timeout)
-
-    def warm_up(self) -> None:
-        """Open the connection to the API (TCP and TLS), so the first call reuses it."""
-        preconnect(self.http, self.base_url, self.config.connect_timeout)
 
     def can_send(self, operation: Operation) -> bool:
         return operation.rest is not None
@@ -73,7 +62,7 @@ class RestTransport(Transport):
     def _query(self, route: RestRoute, request: Any) -> dict[str, Any]:
         """The query parameters that have a value (None and "" are left out)."""
         query = {}
-        for name, field in route.query:
+        for name, field in route.query.items():
             value = getattr(request, field)
             if value is not None and value != "":
                 query[name] = value
@@ -83,7 +72,8 @@ class RestTransport(Transport):
         return query
 
     def _pages(self, method: str, path: str, query: dict[str, Any]) -> list[Any]:
-        """Every item of a paged list: pages of :data:`PAGE_SIZE` until a short one."""
+        """Every item of a paged list: pages of :data:`PAGE_SIZE` until a short one, or
+        until ``Pagination.Count`` items when the answer says how many there are."""
         items: list[Any] = []
         for page in range(1, MAX_PAGES + 1):
             answer = self._get(method, path, {**query, "Page": page, "Limit": PAGE_SIZE})
@@ -91,7 +81,9 @@ class RestTransport(Transport):
             if not isinstance(batch, list):
                 raise BadResponseError(f"2Checkout answered {method} without a list of items.")
             items.extend(batch)
-            if len(batch) < PAGE_SIZE:
+            pagination = answer.get("Pagination") if isinstance(answer, dict) else None
+            count = pagination.get("Count") if isinstance(pagination, dict) else None
+            if len(batch) < PAGE_SIZE or (isinstance(count, int) and len(items) >= count):
                 return items
         raise BadResponseError(f"2Checkout answered {method} with more than {MAX_PAGES} pages.")
 
@@ -102,7 +94,7 @@ class RestTransport(Transport):
         except AuthenticationError:
             raise
         except APIError:
-            return True  # "unknown token": the signature was accepted
+            pass  # "unknown token": the signature was accepted
         return True
 
     def _get(self, method: str, path: str, query: dict[str, Any]) -> Any:
@@ -112,10 +104,10 @@ class RestTransport(Transport):
         )
         with mapped_transport_errors(method):
             response = self.http.get(
-                self.base_url + path,
+                self.endpoint + path,
                 params=query,
                 headers={"X-Avangate-Authentication": header},
-                timeout=self._timeout,
+                timeout=self.timeout,
             )
         payload = json_body(response, method)
         if response.status_code >= 400 or (isinstance(payload, dict) and "error_code" in payload):

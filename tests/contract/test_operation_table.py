@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
-from django_2co_sso import get_backend, validation
+from django_2co_sso import get_backend
 from django_2co_sso.backends import operations
 from django_2co_sso.backends import rest as rest_backend
-from django_2co_sso.backends.operations import Answer, Blank, Operation, Param, RestRoute
+from django_2co_sso.backends.operations import (
+    Answer,
+    Blank,
+    Operation,
+    Param,
+    RestRoute,
+    Validated,
+    language,
+    reference,
+    rule,
+)
 from django_2co_sso.emulator import methods as emulator_methods
 from django_2co_sso.emulator import rest as emulator_rest
 from django_2co_sso.exceptions import DisallowedRedirectError, InvalidReferenceError
@@ -29,49 +39,34 @@ pytestmark = pytest.mark.emulator
 
 
 @dataclasses.dataclass(frozen=True)
-class GreetingLink:
+class GreetingLink(Validated):
     """The request of the made-up operation: a reference and an optional language."""
 
-    customer_reference: str
-    language: str | None
-
-    @classmethod
-    def validated(
-        cls, backend: Any, /, *, customer_reference: str, language: str | None = None
-    ) -> Self:
-        return cls(
-            validation.validate_reference(customer_reference, field="customer_reference"),
-            validation.validate_language(language),
-        )
+    customer_reference: str = rule(reference)
+    language: str | None = rule(language)
 
 
 GREETING = Operation(
     "getTestGreetingLink",
     GreetingLink,
-    (Param("customer_reference"), Param("language", Blank.OMIT)),
-    rest=RestRoute("greetings/{customer_reference}/link/", query=(("Lang", "language"),)),
+    wire=("customer_reference", Param("language", Blank.OMIT)),
+    rest=RestRoute("greetings/{customer_reference}/link/", query={"Lang": "language"}),
     answer=Answer.URL,
 )
 
 
 @dataclasses.dataclass(frozen=True)
-class ItemList:
+class ItemList(Validated):
     """The request of a made-up list operation."""
 
-    customer_reference: str
-
-    @classmethod
-    def validated(cls, backend: Any, /, *, customer_reference: str) -> Self:
-        return cls(validation.validate_reference(customer_reference, field="customer_reference"))
+    customer_reference: str = rule(reference)
 
 
 ITEMS = Operation(
     "getTestItems",
     ItemList,
-    (Param("customer_reference"),),
-    rest=RestRoute(
-        "items/", query=(("ExternalCustomerReference", "customer_reference"),), paged=True
-    ),
+    wire=("customer_reference",),
+    rest=RestRoute("items/", query={"ExternalCustomerReference": "customer_reference"}, paged=True),
     answer=Answer.OBJECTS,
 )
 
@@ -152,7 +147,10 @@ def emulator_knows_the_operations(api: Api, monkeypatch: pytest.MonkeyPatch) -> 
                 served.append(f"{path} page {number}")
                 customer = request.query_value("ExternalCustomerReference")
                 chunk = ALL_ITEMS[(number - 1) * limit : number * limit]
-                return {"Items": [{**item, "Customer": customer} for item in chunk]}
+                return {
+                    "Items": [{**item, "Customer": customer} for item in chunk],
+                    "Pagination": {"Page": number, "Limit": limit, "Count": len(ALL_ITEMS)},
+                }
 
             return "getTestItems", page
         return original_route(path)
@@ -196,14 +194,20 @@ def test_a_new_operation_goes_through_the_pipeline(
         get_backend().call("getTestGreetingLink", customer_reference="C-7")
 
 
+@pytest.mark.parametrize(("page_size", "pages"), [(2, 3), (5, 1)])
 @pytest.mark.parametrize("api", ["rpc", "rest"], indirect=True)
 def test_a_new_list_operation_joins_rest_pages(
-    api: Api, emulator_knows_the_operations: list[str], monkeypatch: pytest.MonkeyPatch
+    api: Api,
+    emulator_knows_the_operations: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    page_size: int,
+    pages: int,
 ) -> None:
-    monkeypatch.setattr(rest_backend, "PAGE_SIZE", 2)
+    """REST reads pages until a short one, or until Pagination.Count items (5 here)."""
+    monkeypatch.setattr(rest_backend, "PAGE_SIZE", page_size)
     items = get_backend().call("getTestItems", customer_reference="shop-customer-1")
     assert items == [{**item, "Customer": "shop-customer-1"} for item in ALL_ITEMS]
     if api.protocol == "rest":
         assert emulator_knows_the_operations == [
-            f"/rest/6.0/items/ page {number}" for number in (1, 2, 3)
+            f"/rest/6.0/items/ page {number}" for number in range(1, pages + 1)
         ]
