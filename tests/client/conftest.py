@@ -44,9 +44,9 @@ def client_settings(protocol: str, **extra: Any) -> dict[str, Any]:
 @pytest.fixture(autouse=True)
 def _no_preconnect(monkeypatch: pytest.MonkeyPatch) -> None:
     """warm_up() opens no real connection here: these tests mock requests, not sockets."""
-    from django_2co_sso.backends import jsonrpc, rest
+    from django_2co_sso.backends import http
 
-    for module in (jsonrpc, rest, soap):
+    for module in (http, soap):  # HttpTransport (JSON-RPC, REST) and the SOAP transport
         monkeypatch.setattr(module, "preconnect", lambda *args, **kwargs: False)
 
 
