@@ -6,7 +6,8 @@ with a warning), ``--port`` (8765; 0 = any free port), ``--data`` (seed JSON fil
 packaged seed), ``--merchant`` (EMULATOR), ``--secret`` (emulator-secret-key), ``--public-url``
 (base URL put in answers), ``--control-token`` (the ``X-Emulator-Token`` that
 ``/__emulator__/`` requires; default: a random one), ``--allowed-host`` (a ``Host`` name to
-answer besides loopback names and IP addresses; repeatable; ``*`` = any), ``--max-clock-skew``
+answer besides loopback names and IP addresses; repeatable; ``*`` = any),
+``--max-connections`` (served at once, 256; more are answered 503), ``--max-clock-skew``
 (seconds, 900), ``--tls-cert``/``--tls-key`` (serve https with this PEM chain and key),
 ``--reference-wsdl`` (a WSDL the size of the real API's), the cart and notification options
 of :mod:`.commerce_cli` (``--ipn-url``, ``--lcn-url``, ``--buy-link-secret``,
@@ -38,6 +39,7 @@ from urllib.parse import urlsplit
 from . import commerce_cli
 from .emulator import DEFAULT_MERCHANT_CODE, DEFAULT_SECRET_KEY, Emulator
 from .guard import TOKEN_HEADER, is_loopback
+from .limits import DEFAULT_MAX_CONNECTIONS, Limits
 from .tls import server_context
 
 DEFAULT_HOST = "127.0.0.1"
@@ -67,6 +69,16 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
     return port
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return value
 
 
 def _non_empty(text: str) -> str:
@@ -120,6 +132,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "'*' = any (default: none)",
     )
     parser.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=DEFAULT_MAX_CONNECTIONS,
+        help="connections served at once; more are answered 503 (default: %(default)s)",
+    )
+    parser.add_argument(
         "--max-clock-skew",
         type=float,
         default=900.0,
@@ -162,6 +180,9 @@ def build(options: dict[str, Any]) -> Emulator:
             verbose=bool(options.get("verbose")),
             control_token=options.get("control_token") or secrets.token_urlsafe(24),
             allowed_hosts=options.get("allowed_host") or (),
+            limits=Limits(
+                max_connections=options.get("max_connections") or DEFAULT_MAX_CONNECTIONS
+            ),
             tls=tls,
             reference_wsdl=bool(options.get("reference_wsdl")),
             **commerce_cli.emulator_kwargs(options),

@@ -40,6 +40,7 @@ from .data import (
 from .faults import FaultInjector, FaultRule
 from .gate import CallGate
 from .guard import TOKEN_HEADER, TOKEN_RE, HostGuard, control_refusal, remember_token
+from .limits import Limits
 from .messages import Request, Response, html_response, text_response
 from .notifications import Notifier
 from .server import EmulatorHTTPServer
@@ -76,9 +77,10 @@ class Emulator:
     ``control_token``: when set, every request to ``/__emulator__/`` must carry it in the
     ``X-Emulator-Token`` header (None: no token, as in the pytest fixture by default).
     ``allowed_hosts``: ``Host`` names answered besides loopback names, IP addresses and the
-    host of ``public_url`` (``"*"``: any); see :mod:`.guard`. Raises :class:`ValueError` for an
-    empty merchant code or secret key, or a control token that is empty or has characters other
-    than letters, digits and ``._~+/=-``.
+    host of ``public_url`` (``"*"``: any); see :mod:`.guard`. ``limits`` bounds concurrent
+    connections and how long a request may take to arrive (:class:`.limits.Limits`). Raises
+    :class:`ValueError` for an empty merchant code or secret key, or a control token that is
+    empty or has characters other than letters, digits and ``._~+/=-``.
     """
 
     def __init__(
@@ -102,6 +104,7 @@ class Emulator:
         shop_url: str | None = None,
         control_token: str | None = None,
         allowed_hosts: Iterable[str] = (),
+        limits: Limits | None = None,
     ) -> None:
         if not merchant_code or not merchant_code.strip():
             raise ValueError("the merchant code must not be empty")
@@ -143,6 +146,7 @@ class Emulator:
         self._tls = tls
         self._public_url = public_url.rstrip("/") if public_url else None
         self.control_token = control_token
+        self.limits = limits if limits is not None else Limits()
         self.host_guard = HostGuard(allowed_hosts, self._public_url)
         self._server: EmulatorHTTPServer | None = None
         self._thread: Thread | None = None
@@ -157,7 +161,12 @@ class Emulator:
         if self._server is not None:
             raise RuntimeError("the emulator is already bound")
         self._server = EmulatorHTTPServer(
-            (host, port), self.handle, self.calls.record, verbose=self.verbose, tls=self._tls
+            (host, port),
+            self.handle,
+            self.calls.record,
+            verbose=self.verbose,
+            tls=self._tls,
+            limits=self.limits,
         )
         return self.base_url
 

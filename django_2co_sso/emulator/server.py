@@ -1,15 +1,17 @@
 """The HTTP server: stdlib ``ThreadingHTTPServer``, HTTP/1.1 keep-alive, TCP_NODELAY.
 
-One thread per connection (daemon threads). Every answer is written in a single ``write`` with a
-``Content-Length`` and an ``X-Emulator-Service-Time: <ms>`` header. ``TCP_NODELAY`` is set on
-every accepted socket, so a loopback answer never waits for a delayed ACK. Nothing is logged
-unless ``verbose`` is on, and then only method, path (never the query string), status and
-service time: no secret, hash, sessionID or token ever reaches a log.
+One thread per connection (daemon threads), at most ``limits.max_connections`` at once, each
+with an idle and a whole-request deadline (:mod:`.limits`). Every answer is written in a single
+``write`` with a ``Content-Length`` and an ``X-Emulator-Service-Time: <ms>`` header.
+``TCP_NODELAY`` is set on every accepted socket, so a loopback answer never waits for a delayed
+ACK. Nothing is logged unless ``verbose`` is on, and then only method, path (never the query
+string), status and service time: no secret, hash, sessionID or token ever reaches a log.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import socket
 import ssl
@@ -23,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .body import BodyError, read_body
+from .limits import BUSY_ANSWER, DeadlineReader, Limits
 from .messages import DropConnection, Request, Response, text_response
 
 logger = logging.getLogger("django_2co_sso.emulator")
@@ -34,7 +37,9 @@ Recorder = Callable[[str, str, float], None]
 class EmulatorHTTPServer(ThreadingHTTPServer):
     """A threading HTTP server that sets ``TCP_NODELAY`` and can close live connections.
 
-    ``app`` answers requests; ``recorder(protocol, operation, seconds)`` records API calls.
+    ``app`` answers requests; ``recorder(protocol, operation, seconds)`` records API calls;
+    ``limits`` bounds connections and their time (:class:`.limits.Limits`, default values when
+    None).
     """
 
     daemon_threads = True
@@ -49,7 +54,9 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         *,
         verbose: bool = False,
         tls: ssl.SSLContext | None = None,
+        limits: Limits | None = None,
     ) -> None:
+        self.limits = limits if limits is not None else Limits()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.app = app
@@ -74,9 +81,20 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.tls is not None:  # the handshake runs in the connection's thread (setup)
             sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-        with self._connections_lock:
-            self._connections.add(sock)
         return sock, address
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        """Serve (and count) a connection, or refuse it beyond ``limits.max_connections`` (a
+        503, then closed)."""
+        with self._connections_lock:
+            busy = len(self._connections) >= self.limits.max_connections
+            if not busy:
+                self._connections.add(request)
+        if busy and not isinstance(request, ssl.SSLSocket):
+            with contextlib.suppress(OSError):
+                request.setblocking(False)
+                request.send(BUSY_ANSWER)
+        return not busy
 
     def shutdown_request(self, request: Any) -> None:
         with self._connections_lock:
@@ -98,14 +116,23 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "2CheckoutEmulator/1.0"
     sys_version = ""
-    timeout = 300  # seconds an idle keep-alive connection is kept
     server: EmulatorHTTPServer
 
     def setup(self) -> None:
-        """Set the idle timeout and, over TLS, complete the handshake."""
+        """Read through the deadlines of :mod:`.limits` and, over TLS, complete the handshake
+        (within the idle timeout)."""
         super().setup()
+        self.connection.settimeout(self.server.limits.idle_timeout)
+        self.rfile.close()
+        self._reader = DeadlineReader(self.connection, self.server.limits)
+        self.rfile = io.BufferedReader(self._reader)
         if isinstance(self.connection, ssl.SSLSocket):
             self.connection.do_handshake()
+
+    def handle_one_request(self) -> None:
+        """Read and answer one request, within its deadline."""
+        self._reader.next_request()
+        super().handle_one_request()
 
     def do_GET(self) -> None:
         """Handle GET."""
@@ -175,6 +202,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         if self.close_connection:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.connection.settimeout(self._reader.write_timeout())
         self.wfile.write(head + response.body)
 
     def _log(self, request: Request, outcome: str, start: float) -> None:

@@ -209,6 +209,7 @@ def test_help_shows_the_defaults() -> None:
         "(default: the packaged seed)",
         "(default: a random token, printed at start)",
         "(default: 900.0)",
+        "(default: 256)",
     ):
         assert default in text
     command = _run("twocheckout_emulator", "--help", module="django")
@@ -285,3 +286,18 @@ def test_a_non_loopback_bind_warns() -> None:
     assert bind_warning("") is not None
     for loopback in ("127.0.0.1", "127.0.0.2", "::1", "localhost", "LOCALHOST"):
         assert bind_warning(loopback) is None
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_max_connections_must_be_positive(value: str) -> None:
+    result = _run("--port", "0", "--max-connections", value)
+    assert result.returncode == 2
+    assert f"argument --max-connections: {value!r} is not a positive integer" in result.stderr
+
+
+def test_max_connections_reaches_the_server() -> None:
+    from django_2co_sso.emulator.cli import build
+
+    emulator = build({"merchant": "M", "secret": "s", "max_connections": 7})
+    assert emulator.limits.max_connections == 7
+    assert build({"merchant": "M", "secret": "s"}).limits.max_connections == 256
