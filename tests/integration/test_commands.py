@@ -68,6 +68,15 @@ def test_check_transport_failure_hints_at_api_url() -> None:
     assert "Hint: Check API_URL" in message
 
 
+def test_check_other_api_error_points_at_the_error_reference() -> None:
+    locmem.fail_with(APIError("Try later", code="SOME_FAULT", method="login"))
+    with pytest.raises(CommandError) as raised:
+        run("twocheckout_check")
+    message = str(raised.value)
+    assert message.count("SOME_FAULT") == 1
+    assert "Hint: See the error reference" in message
+
+
 def test_check_with_an_invalid_setting_is_a_command_error(settings: Any) -> None:
     settings.TWOCHECKOUT_SSO = {**settings.TWOCHECKOUT_SSO, "TIMEOUT": "soon"}
     with pytest.raises(CommandError, match=r"TIMEOUT.*\n.*manage\.py check"):
