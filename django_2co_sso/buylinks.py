@@ -73,8 +73,9 @@ def customer_external_reference(user: Any) -> str:
             with transaction.atomic():
                 link = CustomerLink.objects.create(user=user, external_reference=_new_reference())
             return str(link.external_reference)
-        except IntegrityError:  # created by a concurrent request of the same user
-            pass
+        except IntegrityError:  # created by a concurrent request of the same user?
+            if not CustomerLink.objects.filter(user=user).exists():
+                raise
     CustomerLink.objects.filter(user=user, external_reference__isnull=True).update(
         external_reference=_new_reference()
     )

@@ -271,8 +271,11 @@ def link_user(
             link = CustomerLink.objects.create(
                 user=user, external_reference=external, twocheckout_reference=twocheckout
             )
-    except IntegrityError:  # the same user linked at the same moment elsewhere
-        return CustomerLink.objects.filter(user=user).first()
+    except IntegrityError:  # the same user linked at the same moment elsewhere?
+        concurrent = CustomerLink.objects.filter(user=user).first()
+        if concurrent is None:
+            raise
+        return concurrent
     _after_commit(
         customer_linked,
         sender=CustomerLink,
@@ -330,8 +333,10 @@ def apply(
                     row = Subscription.objects.create(
                         reference=reference, customer=customer, **_new_values(state, None)
                     )
-            except IntegrityError:  # created at the same moment elsewhere: update that one
-                row = Subscription.objects.select_for_update().get(reference=reference)
+            except IntegrityError:  # created at the same moment elsewhere? update that one
+                row = Subscription.objects.select_for_update().filter(reference=reference).first()
+                if row is None:
+                    raise
             else:
                 _signal_change(row, None, created=True, source=source, notification=notification)
                 return Change(row, Result.CREATED, None, row.status)

@@ -131,7 +131,11 @@ def _record(notification: WebhookNotification) -> NotificationData:
 def receive(
     kind: str, fields: Sequence[tuple[str, str]], verified: Verified, remote_addr: str | None
 ) -> WebhookNotification:
-    """Store a verified notification (once), then :func:`run` it; return the stored row."""
+    """Store a verified notification (once), then :func:`run` it; return the stored row.
+
+    Raises :class:`~django.db.DatabaseError` when the database refuses the row (for another
+    reason than a stored repeat): the listener then answers 503 and 2Checkout retries.
+    """
     data = NotificationData(kind, tuple(unsigned_fields(fields)))
     identity = content_identity(fields)
     try:
@@ -149,7 +153,9 @@ def receive(
                 is_test=data.is_test,
             )
     except IntegrityError:
-        stored = WebhookNotification.objects.get(kind=kind, identity=identity)
+        stored = WebhookNotification.objects.filter(kind=kind, identity=identity).first()
+        if stored is None:
+            raise  # refused for another reason than being a repeat
         return run(stored.pk, redelivery=True)
     return run(notification.pk)
 

@@ -140,3 +140,14 @@ def test_the_tag_carries_the_logged_in_users_reference() -> None:
 def test_the_tag_refuses_a_quantity_that_is_not_a_number() -> None:
     with pytest.raises(InvalidInputError):
         render('{% buy_link_url "PRO" qty="two" %}', AnonymousUser())
+
+
+def test_a_refused_customer_link_write_is_a_database_error() -> None:
+    from django.db import DatabaseError
+
+    from tests.webhooks.conftest import refusing_writes
+
+    user = UserFactory(username="blocked")
+    with refusing_writes("django_2co_sso_customerlink", ["INSERT"]), pytest.raises(DatabaseError):
+        buylinks.buy_link(user, "PRO")
+    assert not CustomerLink.objects.filter(user=user).exists()

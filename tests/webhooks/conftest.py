@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -103,41 +104,53 @@ def received() -> Iterator[dict[str, list[dict[str, Any]]]]:
     notification_received.disconnect(receivers["notification_received"])
 
 
-@pytest.fixture
-def refuse_subscription_writes(db: None) -> Iterator[Callable[[bool], None]]:
-    """``refuse(True)`` makes the database refuse every INSERT/UPDATE of subscriptions.
+@contextlib.contextmanager
+def refusing_writes(table: str, events: Sequence[str] = ("INSERT", "UPDATE")) -> Iterator[None]:
+    """While inside, the database itself refuses ``events`` on ``table`` (a real trigger).
 
-    A real trigger (SQLite or PostgreSQL), so the failure comes from the database itself.
+    Works on SQLite and PostgreSQL; the trigger is dropped on the way out.
     """
     from django.db import connection
 
-    table = "django_2co_sso_subscription"
-    vendor = connection.vendor
+    name = f"twoco_refuse_{table}"
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute(
+                "CREATE OR REPLACE FUNCTION twoco_refuse() RETURNS trigger AS $$ "
+                "BEGIN RAISE EXCEPTION 'writes refused by the test'; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER {name} BEFORE {' OR '.join(events)} ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION twoco_refuse()"
+            )
+        else:
+            for event in events:
+                cursor.execute(
+                    f"CREATE TRIGGER {name}_{event.lower()} BEFORE {event} ON {table} "
+                    "BEGIN SELECT RAISE(ABORT, 'writes refused by the test'); END"
+                )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if postgres:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            else:
+                for event in events:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}_{event.lower()}")
+
+
+@pytest.fixture
+def refuse_subscription_writes(db: None) -> Iterator[Callable[[bool], None]]:
+    """``refuse(True)`` makes the database refuse every INSERT/UPDATE of subscriptions."""
+    stack = contextlib.ExitStack()
 
     def refuse(on: bool) -> None:
-        with connection.cursor() as cursor:
-            if vendor == "postgresql":
-                if on:
-                    cursor.execute(
-                        "CREATE OR REPLACE FUNCTION twoco_refuse() RETURNS trigger AS $$ "
-                        "BEGIN RAISE EXCEPTION 'writes refused by the test'; END $$ "
-                        "LANGUAGE plpgsql"
-                    )
-                    cursor.execute(
-                        f"CREATE TRIGGER twoco_refuse BEFORE INSERT OR UPDATE ON {table} "
-                        "FOR EACH ROW EXECUTE FUNCTION twoco_refuse()"
-                    )
-                else:
-                    cursor.execute(f"DROP TRIGGER IF EXISTS twoco_refuse ON {table}")
-            elif on:
-                for event in ("INSERT", "UPDATE"):
-                    cursor.execute(
-                        f"CREATE TRIGGER twoco_refuse_{event.lower()} BEFORE {event} ON {table} "
-                        "BEGIN SELECT RAISE(ABORT, 'writes refused by the test'); END"
-                    )
-            else:
-                for event in ("insert", "update"):
-                    cursor.execute(f"DROP TRIGGER IF EXISTS twoco_refuse_{event}")
+        if on:
+            stack.enter_context(refusing_writes("django_2co_sso_subscription"))
+        else:
+            stack.close()
 
     yield refuse
-    refuse(False)
+    stack.close()

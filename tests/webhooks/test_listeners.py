@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from django_2co_sso.models import Subscription, WebhookNotification
 from django_2co_sso.webhooks import parsing, views
-from tests.webhooks.conftest import FORM, Post
+from tests.webhooks.conftest import FORM, Post, refusing_writes
 from tests.webhooks.payloads import (
     IPN,
     KEY,
@@ -230,3 +230,29 @@ def test_weakest_algorithm_setting_refuses_md5(post: Post, sso_settings: Any) ->
     sso_settings(WEBHOOK_WEAKEST_ALGORITHM="sha256")
     assert post("lcn", signed(LCN, ["md5"])).status_code == 403
     assert post("lcn", signed(LCN, ["sha256", "md5"])).status_code == 200
+
+
+def test_a_refused_database_write_answers_503_without_receipt(
+    post: Post, jose: Any, caplog: Any
+) -> None:
+    with refusing_writes("django_2co_sso_webhooknotification", ["INSERT"]):
+        response = post("lcn", signed(LCN))
+    assert response.status_code == 503
+    assert "<sig" not in response.content.decode()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "could not be stored" in errors[0].getMessage()
+    assert "203.0.113.7" in errors[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    ("length", "body", "status"),
+    [("abc", b"A=1", 413), ("3", b"   ", 400)],
+    ids=["unreadable-length", "blank"],
+)
+def test_odd_lengths_and_blank_bodies_are_refused(
+    rf: RequestFactory, length: str, body: bytes, status: int
+) -> None:
+    request = rf.generic("POST", "/2checkout/lcn/", body, content_type=FORM)
+    request.META["CONTENT_LENGTH"] = length
+    assert views.lcn(request).status_code == status
