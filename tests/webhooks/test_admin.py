@@ -123,3 +123,12 @@ def test_subscription_admin_shows_an_unknown_status_as_2checkout_wrote_it(db: No
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     page = client.get(reverse("admin:django_2co_sso_subscription_changelist")).content.decode()
     assert "ON_HOLD_X" in page
+
+
+def test_the_new_labels_are_translated() -> None:
+    from django.utils import translation
+
+    with translation.override("de"):
+        assert str(WebhookNotification.Outcome.UNMATCHED.label) == "Unbekannter Kunde"
+        assert str(Subscription.Status.UNKNOWN.label) == "Unbekannt"
+        assert str(WebhookNotification._meta.verbose_name_plural) == "2Checkout-Benachrichtigungen"
