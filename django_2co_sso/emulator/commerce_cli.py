@@ -23,30 +23,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="URL",
-        help="IPN listener URL (repeatable)",
+        help="IPN listener URL (repeatable; default: none)",
     )
     group.add_argument(
         "--lcn-url",
         action="append",
         default=[],
         metavar="URL",
-        help="LCN listener URL (repeatable)",
+        help="LCN listener URL (repeatable; default: none)",
     )
     group.add_argument(
         "--buy-link-secret",
         default=DEFAULT_BUY_LINK_SECRET,
         metavar="WORD",
-        help="Buy-Link Secret Word that cart links are signed with",
+        help="Buy-Link Secret Word that cart links are signed with (default: %(default)s)",
     )
     group.add_argument(
         "--retry-speedup",
         type=float,
         default=1.0,
         metavar="FACTOR",
-        help="divide 2Checkout's notification retry schedule by FACTOR",
+        help="divide 2Checkout's notification retry schedule by FACTOR (default: %(default)s)",
     )
     group.add_argument(
-        "--shop-url", default=None, metavar="URL", help='where "Back to the shop" links lead'
+        "--shop-url",
+        default=None,
+        metavar="URL",
+        help='where "Back to the shop" links lead (default: none)',
     )
 
 

@@ -210,6 +210,8 @@ def test_help_shows_the_defaults() -> None:
         "(default: a random token, printed at start)",
         "(default: 900.0)",
         "(default: 256)",
+        "(default: emulator-buy-link-secret)",
+        "(default: 1.0)",
     ):
         assert default in text
     command = _run("twocheckout_emulator", "--help", module="django")
