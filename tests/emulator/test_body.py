@@ -95,3 +95,16 @@ def test_a_body_shorter_than_its_length_is_refused(emulator: Emulator) -> None:
     assert _post(emulator, "Content-Length: 100\r\n", FAULT[:10]) == 400
     assert _post(emulator, "Transfer-Encoding: chunked\r\n", b"100\r\n" + FAULT[:10]) == 400
     assert _post(emulator, f"Content-Length: {len(FAULT)}\r\n", FAULT) == 201
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"1" * 5000 + b"\r\n",  # a chunk-size line longer than 4096 bytes
+        b"3\r\nabcdef\r\n0\r\n\r\n",  # a chunk longer than its size
+        b"0\r\n" + b"X-Trailer: 1\r\n" * 40 + b"\r\n",  # too many trailers
+        b"5",  # the stream ends inside a chunk-size line
+    ],
+)
+def test_malformed_chunks_are_refused(emulator: Emulator, body: bytes) -> None:
+    assert _post(emulator, "Transfer-Encoding: chunked\r\n", body) == 400

@@ -303,3 +303,16 @@ def test_max_connections_reaches_the_server() -> None:
     emulator = build({"merchant": "M", "secret": "s", "max_connections": 7})
     assert emulator.limits.max_connections == 7
     assert build({"merchant": "M", "secret": "s"}).limits.max_connections == 256
+
+
+def test_build_and_bind_errors_are_one_line(tmp_path: Path) -> None:
+    from django_2co_sso.emulator import Emulator
+    from django_2co_sso.emulator.cli import CommandLineError, bind, build
+
+    missing = str(tmp_path / "missing.pem")
+    with pytest.raises(CommandLineError, match=r"cannot load --tls-cert .*missing\.pem"):
+        build({"merchant": "M", "secret": "s", "tls_cert": missing, "tls_key": missing})
+    with pytest.raises(CommandLineError, match="control token must be"):
+        build({"merchant": "M", "secret": "s", "control_token": "a b"})
+    with pytest.raises(CommandLineError, match=r"cannot listen on 127\.0\.0\.1:70000"):
+        bind(Emulator(), "127.0.0.1", 70000)

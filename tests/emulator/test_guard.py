@@ -216,3 +216,10 @@ def test_a_browser_opens_the_operator_page_with_the_token_in_the_url() -> None:
         wrong = fresh.get(f"{base}/__emulator__/operator?token=nope", timeout=5)
         assert wrong.status_code == 401
         assert "Set-Cookie" not in wrong.headers
+
+
+def test_an_origin_without_host_is_cross_origin(open_emulator: Emulator) -> None:
+    status, _ = _raw(
+        open_emulator, "POST /__emulator__/reset HTTP/1.0\r\nOrigin: http://127.0.0.1\r\n"
+    )
+    assert status == 403
