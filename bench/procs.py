@@ -89,6 +89,20 @@ def _wait_for_line(path: Path, pattern: str, process: subprocess.Popen[Any], tim
     raise RuntimeError(f"timed out waiting for {pattern!r} in {path}")
 
 
+def _spawn_module(module: str, args: list[str], log: Path) -> subprocess.Popen[Any]:
+    """``python -m module ARGS`` in its own process group, output to ``log``, registered."""
+    return _register(
+        subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [sys.executable, "-m", module, *args],
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+    )
+
+
 class Emulator:
     """``python -m django_2co_sso.emulator`` on a free loopback port, in its own process.
 
@@ -100,26 +114,14 @@ class Emulator:
         WORK.mkdir(parents=True, exist_ok=True)
         self.log = WORK / "emulator.log"
         self.control_token = secrets.token_urlsafe(24)
-        self.process = _register(
-            subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                [
-                    sys.executable,
-                    "-m",
-                    "django_2co_sso.emulator",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    "0",
-                    "--control-token",
-                    self.control_token,
-                    *(args or []),
-                ],
-                stdout=self.log.open("w"),
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                cwd=ROOT,
-                start_new_session=True,
-            )
+        self.process = _spawn_module(
+            "django_2co_sso.emulator",
+            [
+                *("--host", "127.0.0.1", "--port", "0"),
+                *("--control-token", self.control_token),
+                *(args or []),
+            ],
+            self.log,
         )
         self.base_url = _wait_for_line(
             self.log, r"listening on (https?://\S+)", self.process, timeout=30
@@ -161,23 +163,10 @@ class WanProxy:
         WORK.mkdir(parents=True, exist_ok=True)
         self.log = WORK / f"wanproxy-{rtt_ms:g}.log"
         self.rtt_ms = rtt_ms
-        self.process = _register(
-            subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.wanproxy",
-                    "--upstream",
-                    f"127.0.0.1:{upstream_port}",
-                    "--rtt-ms",
-                    str(rtt_ms),
-                ],
-                stdout=self.log.open("w"),
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                cwd=ROOT,
-                start_new_session=True,
-            )
+        self.process = _spawn_module(
+            "bench.wanproxy",
+            ["--upstream", f"127.0.0.1:{upstream_port}", "--rtt-ms", str(rtt_ms)],
+            self.log,
         )
         self.port = int(
             _wait_for_line(self.log, r"listening on 127\.0\.0\.1:(\d+)", self.process, timeout=30)

@@ -184,14 +184,29 @@ def clean_clients() -> Iterator[None]:
     clear_backends()
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        "django_2co_sso.backends.soap.SoapBackend",
-        "django_2co_sso.backends.jsonrpc.JsonRpcBackend",
-        "django_2co_sso.backends.rest.RestBackend",
-    ],
-)
+BACKENDS = [
+    "django_2co_sso.backends.soap.SoapBackend",
+    "django_2co_sso.backends.jsonrpc.JsonRpcBackend",
+    "django_2co_sso.backends.rest.RestBackend",
+]
+
+
+def _sso(settings: Any, backend: str, emulator: Emulator, api_url: str, **extra: Any) -> Any:
+    """TWOCHECKOUT_SSO for ``backend`` against the TLS emulator reached at ``api_url``."""
+    return {
+        **settings.TWOCHECKOUT_SSO,
+        "CACHE_KEY_PREFIX": f"wan-{backend.rsplit('.', 1)[1]}-{len(extra)}",
+        "BACKEND": backend,
+        "MERCHANT_CODE": emulator.merchant_code,
+        "SECRET_KEY": emulator.secret_key,
+        "API_URL": api_url,
+        "ALLOWED_SSO_HOSTS": [f"127.0.0.1:{emulator.port}"],
+        "TIMEOUT": 5.0,
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_ca_bundle_setting_makes_the_client_trust_the_server(
     backend: str,
     tls_emulator: Emulator,
@@ -199,16 +214,7 @@ def test_ca_bundle_setting_makes_the_client_trust_the_server(
     settings: Any,
     clean_clients: None,
 ) -> None:
-    sso = {
-        **settings.TWOCHECKOUT_SSO,
-        "CACHE_KEY_PREFIX": f"ca-bundle-{backend.rsplit('.', 1)[1]}",
-        "BACKEND": backend,
-        "MERCHANT_CODE": tls_emulator.merchant_code,
-        "SECRET_KEY": tls_emulator.secret_key,
-        "API_URL": tls_emulator.base_url,
-        "ALLOWED_SSO_HOSTS": [f"127.0.0.1:{tls_emulator.port}"],
-        "TIMEOUT": 5.0,
-    }
+    sso = _sso(settings, backend, tls_emulator, tls_emulator.base_url)
     settings.TWOCHECKOUT_SSO = sso
     with pytest.raises(APIConnectionError):  # certifi does not know the throwaway CA
         get_backend().customer_sso_url("shop-customer-1")
@@ -227,14 +233,7 @@ def test_missing_ca_bundle_is_a_system_check_error(settings: Any, tmp_path: Path
     assert "django_2co_sso.E006" in [message.id for message in check_settings()]
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        "django_2co_sso.backends.soap.SoapBackend",
-        "django_2co_sso.backends.jsonrpc.JsonRpcBackend",
-        "django_2co_sso.backends.rest.RestBackend",
-    ],
-)
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_warm_up_opens_the_connection_the_first_call_reuses(
     backend: str,
     tls_emulator: Emulator,
@@ -247,16 +246,13 @@ def test_warm_up_opens_the_connection_the_first_call_reuses(
     relay = DelayProxy(("127.0.0.1", tls_emulator.port), 0)
     _host, port = relay.start()
     try:
-        settings.TWOCHECKOUT_SSO = {
-            **settings.TWOCHECKOUT_SSO,
-            "CACHE_KEY_PREFIX": f"preconnect-{backend.rsplit('.', 1)[1]}",
-            "BACKEND": backend,
-            "MERCHANT_CODE": tls_emulator.merchant_code,
-            "SECRET_KEY": tls_emulator.secret_key,
-            "API_URL": f"https://127.0.0.1:{port}",
-            "ALLOWED_SSO_HOSTS": [f"127.0.0.1:{tls_emulator.port}"],
-            "CA_BUNDLE": str(certificates.ca),
-        }
+        settings.TWOCHECKOUT_SSO = _sso(
+            settings,
+            backend,
+            tls_emulator,
+            f"https://127.0.0.1:{port}",
+            CA_BUNDLE=str(certificates.ca),
+        )
         tls_emulator.calls.reset()
         assert django_2co_sso.warm_up() is True
         assert (relay.connections, relay.tls_handshakes) == (1, 1)
