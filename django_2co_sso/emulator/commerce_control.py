@@ -23,7 +23,7 @@ Only endpoints whose first part is in :data:`ENDPOINTS` come here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs
 
 from . import jsonbody
@@ -39,6 +39,19 @@ OPERATOR_PATH = "/__emulator__/operator"
 #: First path parts (after ``/__emulator__/``) answered here.
 ENDPOINTS = frozenset(
     {"orders", "notifications", "listeners", "subscriptions", "buy-link", "operator"}
+)
+
+
+#: The keys of a ``POST /__emulator__/orders`` body.
+ORDER_KEYS: Final = (
+    "product",
+    "quantity",
+    "customer_ext_ref",
+    "email",
+    "first_name",
+    "last_name",
+    "order_ext_ref",
+    "test",
 )
 
 
@@ -58,17 +71,7 @@ def _str(body: dict[str, Any], key: str) -> str | None:
 def _order(emulator: Emulator, body: Any) -> Response:
     if not isinstance(body, dict) or not isinstance(body.get("product"), str):
         return _error('POST {"product": CODE, "quantity": 1, "customer_ext_ref": REF}')
-    known = {
-        "product",
-        "quantity",
-        "customer_ext_ref",
-        "email",
-        "first_name",
-        "last_name",
-        "order_ext_ref",
-        "test",
-    }
-    unknown = set(body) - known
+    unknown = set(body) - set(ORDER_KEYS)
     if unknown:
         return _error(f"unknown keys {sorted(unknown)}")
     test = body.get("test", True)

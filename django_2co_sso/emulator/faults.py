@@ -43,6 +43,22 @@ _ERROR_CODE_RE: Final = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 _ids = itertools.count(1)
 
+#: The keys of a fault rule in control-endpoint JSON (the fields of :class:`FaultRule` that a
+#: caller sets; ``id``, ``remaining`` and ``hits`` are the emulator's own).
+RULE_KEYS: Final = (
+    "operation",
+    "protocol",
+    "times",
+    "delay",
+    "expire_session",
+    "drop",
+    "http_status",
+    "body",
+    "malformed",
+    "error_code",
+    "error_message",
+)
+
 
 @dataclasses.dataclass
 class FaultRule:
@@ -122,20 +138,7 @@ class FaultRule:
 
 def rule_from_mapping(data: Mapping[str, Any]) -> FaultRule:
     """Build a :class:`FaultRule` from control-endpoint JSON; raise :class:`ValueError`."""
-    allowed = {
-        "operation",
-        "protocol",
-        "times",
-        "delay",
-        "expire_session",
-        "drop",
-        "http_status",
-        "body",
-        "malformed",
-        "error_code",
-        "error_message",
-    }
-    unknown = set(data) - allowed
+    unknown = set(data) - set(RULE_KEYS)
     if unknown:
         raise ValueError(f"unknown fault keys {sorted(unknown)}")
     try:

@@ -11,6 +11,8 @@ import requests
 
 from django_2co_sso.emulator import Emulator
 from django_2co_sso.emulator.commerce import ACTIONS
+from django_2co_sso.emulator.commerce_control import ORDER_KEYS
+from django_2co_sso.emulator.faults import RULE_KEYS
 from django_2co_sso.emulator.jsonbody import MAX_DEPTH
 
 #: Values of the wrong type or range for any key.
@@ -39,22 +41,7 @@ BAD_VALUES: list[Any] = [
 
 #: Endpoint -> (a body that is valid or nearly so, the keys it takes).
 ENDPOINTS: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
-    "faults": (
-        {"operation": "getSingleSignOn", "error_code": "INTERNAL_ERROR"},
-        (
-            "operation",
-            "protocol",
-            "times",
-            "delay",
-            "expire_session",
-            "drop",
-            "http_status",
-            "body",
-            "malformed",
-            "error_code",
-            "error_message",
-        ),
-    ),
+    "faults": ({"operation": "getSingleSignOn", "error_code": "INTERNAL_ERROR"}, RULE_KEYS),
     "clock": ({"advance": 1}, ("advance",)),
     "seed": (
         {
@@ -65,16 +52,7 @@ ENDPOINTS: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     ),
     "orders": (
         {"product": "PRO", "quantity": 1, "customer_ext_ref": "shop-customer-1"},
-        (
-            "product",
-            "quantity",
-            "customer_ext_ref",
-            "email",
-            "first_name",
-            "last_name",
-            "order_ext_ref",
-            "test",
-        ),
+        ORDER_KEYS,
     ),
     "listeners": ({"ipn": [], "lcn": []}, ("ipn", "lcn")),
     "buy-link": (
