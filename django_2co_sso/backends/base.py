@@ -94,7 +94,7 @@ class Channel:
     #: The shared sessionID store, or None for a protocol without sessions.
     sessions: SessionStore | None
     #: Logs in over this transport and returns a new sessionID (set by the backend).
-    login: Callable[[], str] = dataclasses.field(repr=False, default=str)
+    login: Callable[[], str] = dataclasses.field(init=False, repr=False)
 
 
 class BaseBackend:
@@ -151,9 +151,13 @@ class BaseBackend:
 
     def _secrets(self) -> tuple[str, ...]:
         """Values that must never appear in a log line or an error message: the secret key
-        and the current sessionID (read from the cache)."""
-        current = self.sessions.get() if self.sessions is not None else None
-        return (self.config.secret_key, current) if current else (self.config.secret_key,)
+        and the current sessionIDs (read from the cache)."""
+        values = [self.config.secret_key]
+        for channel in (self.channel, self.fallback):
+            current = channel.sessions.get() if channel and channel.sessions else None
+            if current:
+                values.append(current)
+        return tuple(values)
 
     def __repr__(self) -> str:
         return (

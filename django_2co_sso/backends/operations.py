@@ -324,6 +324,11 @@ class Login:
     hash: str = dataclasses.field(repr=False)
     algo: str | None
 
+    @classmethod
+    def validated(cls, backend: BaseBackend, /, **arguments: Any) -> Self:
+        """Refused: the pipeline logs in by itself (``check_credentials`` to try it)."""
+        raise TypeError("login is not called directly: the pipeline signs and sends it.")
+
 
 @dataclasses.dataclass(frozen=True)
 class SubscriptionSSO(Validated):

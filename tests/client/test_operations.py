@@ -55,3 +55,9 @@ def test_only_trailing_parameters_may_be_left_out() -> None:
             rest=None,
             answer=Answer.ANY,
         )
+
+
+def test_login_is_not_called_directly() -> None:
+    with pytest.raises(TypeError, match="login is not called directly"):
+        get_backend().call("login")
+    assert locmem.outbox == []
