@@ -256,3 +256,12 @@ def test_odd_lengths_and_blank_bodies_are_refused(
     request = rf.generic("POST", "/2checkout/lcn/", body, content_type=FORM)
     request.META["CONTENT_LENGTH"] = length
     assert views.lcn(request).status_code == status
+
+
+def test_a_sender_address_that_is_no_ip_is_stored_as_unknown(
+    post: Post, jose: Any, caplog: Any
+) -> None:
+    assert post("lcn", signed(LCN), remote_addr="not-an-ip").status_code == 200
+    assert WebhookNotification.objects.get().remote_addr is None
+    assert post("lcn", LCN, remote_addr="not-an-ip").status_code == 400
+    assert "refused from unknown address" in caplog.text
