@@ -37,20 +37,29 @@ def warm_up(**overrides: Any) -> bool:
 
     Call it where a worker process starts, e.g. in gunicorn's ``post_worker_init`` hook,
     so the first shopper does not wait for imports, the cache connection and (SOAP) the
-    WSDL download and parse. Makes no API call. Returns False, with a warning logged,
-    when 2Checkout (the WSDL) cannot be reached: the worker then starts anyway and the
-    first link loads it. Raises :class:`~django_2co_sso.exceptions.ConfigurationError` for
-    an invalid setting.
+    WSDL download and parse. Makes no API call. Never raises because of anything outside
+    the process (2Checkout or the WSDL unreachable or not a WSDL, the cache down, even a
+    bug in a parser): it then returns False with one warning logged, the worker starts
+    anyway and the first link tries again. Raises
+    :class:`~django_2co_sso.exceptions.ConfigurationError` for an invalid setting only.
     """
     import logging
 
-    from .exceptions import UpstreamError
+    from .exceptions import ConfigurationError, TwoCheckoutError
+    from .redaction import redact
 
     try:
         get_backend(**overrides).warm_up()
-    except UpstreamError as error:
+    except ConfigurationError:
+        raise
+    except Exception as error:  # a worker must boot whatever 2Checkout or the cache does
+        reason = (
+            error.code
+            if isinstance(error, TwoCheckoutError)
+            else f"{type(error).__name__}: {redact(str(error))[:200]}"
+        )
         logging.getLogger("django_2co_sso").warning(
-            "2checkout warm-up failed (%s); the first link will load the client", error.code
+            "2checkout warm-up failed (%s); the first link will load the client", reason
         )
         return False
     return True

@@ -9,6 +9,13 @@ turns the breaker off. A process that found the breaker closed trusts that for
 process, not one per call; a breaker opened by another process is honoured here within
 that second.
 
+Refused credentials open the breaker at once (:meth:`CircuitBreaker.record_refusal`): for
+the cool-down, calls fail with the same
+:class:`~django_2co_sso.exceptions.AuthenticationError` code without asking 2Checkout, so a
+wrong secret key costs one login attempt per cool-down, not one per click.
+:meth:`CircuitBreaker.before_call` with ``honour_refusal=False`` (an explicit credentials
+check) asks anyway.
+
 The breaker needs the cache: :meth:`CircuitBreaker.is_open` raises
 :class:`~django_2co_sso.exceptions.CacheUnavailableError` when it cannot be read, so no
 call goes upstream without it. Recording an outcome after a call is best effort: when the
@@ -23,7 +30,7 @@ import time
 
 from django.core.cache import BaseCache, caches
 
-from .exceptions import CacheUnavailableError, ServiceUnavailableError
+from .exceptions import AuthenticationError, CacheUnavailableError, ServiceUnavailableError
 from .shared_cache import guarded
 
 logger = logging.getLogger("django_2co_sso")
@@ -49,23 +56,57 @@ class CircuitBreaker:
         """The cache in use, looked up now."""
         return caches[self._cache_alias]
 
-    def is_open(self) -> bool:
-        """Whether calls are being refused right now."""
+    def _state(self) -> object:
+        """What the cache says: None (closed), True (open) or ``{"refused": code}``."""
         if self.threshold <= 0 or time.monotonic() < self._closed_until:
-            return False
+            return None
         with guarded(self._cache_alias, "circuit breaker"):
-            is_open = bool(self.cache.get(self.open_key))
-        if is_open:
-            return True
+            state = self.cache.get(self.open_key)
+        if state:
+            return state
         self._closed_until = time.monotonic() + CLOSED_RECHECK
-        return False
+        return None
 
-    def before_call(self) -> None:
-        """Raise :class:`ServiceUnavailableError` while the breaker is open."""
-        if self.is_open():
+    def is_open(self) -> bool:
+        """Whether calls are being refused right now (failures or refused credentials)."""
+        return bool(self._state())
+
+    def before_call(self, *, honour_refusal: bool = True) -> None:
+        """Raise while the breaker is open: :class:`AuthenticationError` with the remembered
+        code after refused credentials, else :class:`ServiceUnavailableError`.
+
+        ``honour_refusal=False`` lets a call through after refused credentials (an explicit
+        check of new credentials), but not after failures.
+        """
+        state = self._state()
+        if isinstance(state, dict) and "refused" in state:
+            if not honour_refusal:
+                return
+            raise AuthenticationError(
+                "2Checkout refused the credentials less than CIRCUIT_BREAKER_COOLDOWN seconds "
+                "ago; not asking again until then.",
+                code=str(state["refused"]),
+                method="login",
+            )
+        if state:
             raise ServiceUnavailableError(
                 "2Checkout failed repeatedly; not calling it again until the cool-down ends."
             )
+
+    def record_refusal(self, code: str) -> None:
+        """Remember refused credentials for the cool-down (one warning; never raises)."""
+        if self.threshold <= 0:
+            return
+        self._closed_until = 0.0
+        try:
+            with guarded(self._cache_alias, "circuit breaker"):
+                self.cache.set(self.open_key, {"refused": code}, timeout=self.cooldown)
+        except CacheUnavailableError as error:
+            logger.warning("2checkout circuit breaker: refusal not kept: %s", error.message)
+            return
+        logger.warning(
+            "2checkout refused the credentials (%s); not asking again for %ds", code, self.cooldown
+        )
 
     def record_failure(self) -> None:
         """Count one failure; open the breaker when the threshold is reached.

@@ -30,3 +30,15 @@ def test_unreachable_wsdl_does_not_stop_the_worker(requests_mock: Any, caplog: A
         assert "warm-up failed (CONNECTION_ERROR)" in caplog.text
         requests_mock.get(f"{SOAP_URL}?wsdl", text=build_wsdl())
         assert django_2co_sso.warm_up() is True
+
+
+def test_warm_up_never_raises_on_an_unexpected_error(rpc_server: RpcServer, caplog: Any) -> None:
+    """Even a bug below warm_up() (here: StopIteration) leaves the worker booting."""
+    from unittest import mock
+
+    backend_class = type(get_backend())
+    with mock.patch.object(backend_class, "warm_up", side_effect=StopIteration):
+        assert django_2co_sso.warm_up() is False
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "warm-up failed (StopIteration" in warnings[0].getMessage()

@@ -17,6 +17,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.own_redis import own_redis  # noqa: F401 - a fixture for this suite
+from tests.rogue import other_origin, rogue  # noqa: F401 - fixtures for this suite
 
 BACKENDS = {
     "soap": "django_2co_sso.backends.soap.SoapBackend",

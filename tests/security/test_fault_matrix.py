@@ -3,19 +3,27 @@
 For each fault the shopper gets the documented outcome (the friendly 503 page, or a
 transparent success where a re-login fixes it), the audit log records the failure with
 its code, exactly one warning is logged, retries stay bounded, and nothing is a 500.
+
+The second part points the API URL at a rogue server on 127.0.0.1 that redirects to
+another origin, trickles its answer a byte at a time, or serves an HTML page where the WSDL
+should be: nothing is sent to the other origin, no call outlives its deadline (``TIMEOUT``)
+however slowly bytes come, and a broken WSDL is counted by the circuit breaker.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 from django.urls import reverse
 
 from django_2co_sso.models import SSOAuditLog
+from django_2co_sso.signals import sso_link_failed
+from tests.rogue import RogueServer, plain, redirect, trickle, trickle_headers
 from tests.security.conftest import Shop
 
 pytestmark = [pytest.mark.emulator, pytest.mark.django_db]
@@ -138,3 +146,127 @@ def test_partner_errors_are_shown_audited_and_never_500(
     assert code in messages
     assert code in set(SSOAuditLog.objects.values_list("outcome", flat=True))
     assert len([w for w in _warnings(caplog) if code in w.getMessage()]) >= 1
+
+
+# -- a hostile upstream: redirects, trickles, a broken WSDL ------------------------------
+
+WSDL_PATH = "/soap/6.0/?wsdl"
+#: Long enough that, without a deadline, the answer would end long after TIMEOUT.
+SLOW_BODY = b'{"result": "' + b"x" * 200 + b'"}'
+
+
+@pytest.fixture
+def errors() -> Iterator[list[BaseException]]:
+    seen: list[BaseException] = []
+
+    def collect(sender: Any, error: BaseException, **kwargs: Any) -> None:
+        seen.append(error)
+
+    sso_link_failed.connect(collect)
+    yield seen
+    sso_link_failed.disconnect(collect)
+
+
+def _point_at(shop: Shop, settings: Any, server: RogueServer, **keys: Any) -> None:
+    """The shop's API is now the rogue server (serving the emulator's real WSDL)."""
+    wsdl = requests.get(f"{shop.emulator.base_url}{WSDL_PATH}", timeout=5).content
+    server.answers[WSDL_PATH] = plain(200, wsdl, "text/xml")
+    settings.TWOCHECKOUT_SSO = {
+        **settings.TWOCHECKOUT_SSO,
+        "API_URL": server.base_url,
+        "TIMEOUT": 0.5,
+        "CONNECT_TIMEOUT": 0.5,
+        **keys,
+    }
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirect_is_never_followed(
+    shop: Shop,
+    settings: Any,
+    rogue: RogueServer,
+    other_origin: RogueServer,
+    errors: list[BaseException],
+    caplog: Any,
+    status: int,
+) -> None:
+    _point_at(shop, settings, rogue)
+    rogue.answers[""] = redirect(status, f"{other_origin.base_url}/steal")
+    with caplog.at_level(logging.INFO):
+        response = shop.ada.get(PAGE)
+    assert response.status_code == 503
+    assert other_origin.received == []  # no envelope, body or signed header went there
+    assert SSOAuditLog.objects.get().outcome == "BAD_RESPONSE"
+    (error,) = errors
+    assert f"HTTP {status}" in str(error)
+    assert getattr(error, "status", None) == status
+    assert len(_warnings(caplog)) == 1
+
+
+def test_redirect_at_the_wsdl_url_is_never_followed(
+    shop: Shop,
+    settings: Any,
+    rogue: RogueServer,
+    other_origin: RogueServer,
+    errors: list[BaseException],
+) -> None:
+    if shop.protocol != "soap":
+        pytest.skip("only SOAP downloads a WSDL")
+    _point_at(shop, settings, rogue)
+    rogue.answers[WSDL_PATH] = redirect(307, f"{other_origin.base_url}/evil.wsdl")
+    assert shop.ada.get(PAGE).status_code == 503
+    assert other_origin.received == []
+    assert SSOAuditLog.objects.get().outcome == "BAD_RESPONSE"
+    assert "HTTP 307" in str(errors[0])
+
+
+@pytest.mark.parametrize("how", ["body", "headers"])
+def test_trickling_answer_ends_at_the_deadline(
+    shop: Shop,
+    settings: Any,
+    rogue: RogueServer,
+    errors: list[BaseException],
+    caplog: Any,
+    how: str,
+) -> None:
+    """A byte every 50 ms never trips a 0.5 s read timeout; the per-call deadline ends it."""
+    _point_at(shop, settings, rogue)
+    rogue.answers[""] = trickle(SLOW_BODY, 0.05) if how == "body" else trickle_headers(0.05)
+    with caplog.at_level(logging.INFO):
+        response = shop.ada.get(PAGE)
+    assert response.status_code == 503
+    assert SSOAuditLog.objects.get().outcome == "TIMEOUT"
+    assert len(_warnings(caplog)) == 1
+    assert len([r for r in rogue.received if "wsdl" not in r.path]) == 1  # no retry
+
+
+def test_html_page_at_the_wsdl_url_is_a_bad_response_counted_by_the_breaker(
+    shop: Shop, settings: Any, rogue: RogueServer, caplog: Any
+) -> None:
+    if shop.protocol != "soap":
+        pytest.skip("only SOAP downloads a WSDL")
+    _point_at(shop, settings, rogue, CIRCUIT_BREAKER_FAILURES=2)
+    rogue.answers[WSDL_PATH] = plain(
+        200, b"<html><body>Down for maintenance</body></html>", "text/html"
+    )
+    outcomes = []
+    for _ in range(4):
+        assert shop.ada.get(PAGE).status_code == 503
+        outcomes.append(SSOAuditLog.objects.order_by("-pk").values_list("outcome", flat=True)[0])
+    assert outcomes == ["BAD_RESPONSE", "BAD_RESPONSE", "CIRCUIT_OPEN", "CIRCUIT_OPEN"]
+    # No download of the WSDL per click while the breaker is open.
+    assert len([r for r in rogue.received if r.path == WSDL_PATH]) == 2
+
+
+def test_warm_up_with_an_html_wsdl_returns_false_with_one_warning(
+    shop: Shop, settings: Any, rogue: RogueServer, caplog: Any
+) -> None:
+    import django_2co_sso
+
+    _point_at(shop, settings, rogue)
+    rogue.answers[WSDL_PATH] = plain(200, b"<html>maintenance</html>", "text/html")
+    rogue.answers[""] = plain(200, b"<html>maintenance</html>", "text/html")
+    caplog.clear()
+    expected = shop.protocol != "soap"  # only SOAP loads anything upstream at warm-up
+    assert django_2co_sso.warm_up() is expected
+    assert len(_warnings(caplog)) == (0 if expected else 1)
