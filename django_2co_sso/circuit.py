@@ -94,7 +94,10 @@ class CircuitBreaker:
             )
 
     def record_refusal(self, code: str) -> None:
-        """Remember refused credentials for the cool-down (one warning; never raises)."""
+        """Remember refused credentials for the cool-down (never raises).
+
+        Logged at INFO: the refused call itself is already reported once by its caller.
+        """
         if self.threshold <= 0:
             return
         self._closed_until = 0.0
@@ -104,7 +107,7 @@ class CircuitBreaker:
         except CacheUnavailableError as error:
             logger.warning("2checkout circuit breaker: refusal not kept: %s", error.message)
             return
-        logger.warning(
+        logger.info(
             "2checkout refused the credentials (%s); not asking again for %ds", code, self.cooldown
         )
 

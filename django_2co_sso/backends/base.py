@@ -9,8 +9,12 @@ place:
 2. **circuit breaker**: fail fast while it is open (:mod:`django_2co_sso.circuit`); count
    transport failures, forget them after a success;
 3. **session** (protocols with a login: SOAP, JSON-RPC): the sessionID shared through the
-   Django cache, a login when there is none, and one new login plus one repeat when
-   2Checkout says the session expired;
+   Django cache, a login when there is none (one at a time, see
+   :mod:`django_2co_sso.session_store`), and one new login plus one repeat when
+   2Checkout says the session expired. When the repeat in a brand-new session fails with
+   the same session error code, that code is not about the session for this operation (a
+   ``FORBIDDEN`` the account always gets, say): for ``CIRCUIT_BREAKER_COOLDOWN`` seconds
+   this process answers it without logging in again;
 4. **send**: ``transport.send(operation, request, session_id)``, for each step of the
    operation (``setPartner`` before ``getPartnerSingleSignOn``);
 5. **log**: one INFO line per upstream call (protocol, method, outcome, duration; never a
@@ -40,6 +44,7 @@ from .. import validation as v
 from ..circuit import CircuitBreaker
 from ..conf import SSOConfig
 from ..exceptions import (
+    AuthenticationError,
     BadResponseError,
     DisallowedRedirectError,
     SessionExpiredError,
@@ -125,6 +130,9 @@ class BaseBackend:
             threshold=config.circuit_breaker_failures,
             cooldown=config.circuit_breaker_cooldown,
         )
+        #: (operation, code) -> until when (monotonic) that session error code is taken
+        #: as permanent for that operation: no new login for it.
+        self._not_session_errors: dict[tuple[str, str], float] = {}
 
     def _channel(self, transport_class: type[Transport]) -> Channel:
         config = self.config
@@ -139,6 +147,7 @@ class BaseBackend:
                 protocol=transport.protocol,
                 lifetime=config.session_lifetime,
                 lock_timeout=config.login_lock_timeout,
+                login_timeout=config.timeout,  # a login's deadline: the lock outlives it
             )
         channel = Channel(transport, sessions)
         channel.login = functools.partial(self._login, channel)
@@ -189,6 +198,9 @@ class BaseBackend:
         except TransportError:
             self.circuit.record_failure()
             raise
+        except AuthenticationError as refused:  # one login attempt per cool-down, not per click
+            self.circuit.record_refusal(refused.code)
+            raise
         self.circuit.record_success()
         return self._checked(operation, answer)  # 6. answer check
 
@@ -197,12 +209,23 @@ class BaseBackend:
         sessions = channel.sessions
         if sessions is None:
             return self._steps(channel, operation, request, None)
-        session_id = sessions.obtain(channel.login)
+        before_login = self.circuit.before_call  # waiters for a login re-check the breaker
+        session_id = sessions.obtain(channel.login, before_login=before_login)
         try:
             return self._steps(channel, operation, request, session_id)
-        except SessionExpiredError:
+        except SessionExpiredError as expired:
+            key = (operation.name, expired.code)
+            if time.monotonic() < self._not_session_errors.get(key, 0.0):
+                raise  # a fresh session got this code too, moments ago: no new login
             sessions.discard(session_id)
-            return self._steps(channel, operation, request, sessions.obtain(channel.login))
+        fresh = sessions.obtain(channel.login, before_login=before_login)
+        try:
+            return self._steps(channel, operation, request, fresh)
+        except SessionExpiredError as again:
+            self._not_session_errors[(operation.name, again.code)] = (
+                time.monotonic() + self.config.circuit_breaker_cooldown
+            )
+            raise
 
     def _steps(
         self, channel: Channel, operation: Operation, request: Any, session_id: str | None
@@ -385,13 +408,16 @@ class BaseBackend:
 
         That call is ``login``; REST, which has none, sends one signed request instead.
         """
-        self.circuit.before_call()
+        self.circuit.before_call(honour_refusal=False)  # an explicit check always asks
         try:
             self._send(self.channel, LOGIN, self._login_request(), None)
         except TransportError:
             self.circuit.record_failure()
             raise
-        self.circuit.record_success()
+        except AuthenticationError as refused:
+            self.circuit.record_refusal(refused.code)
+            raise
+        self.circuit.reset()  # accepted: forget an earlier refusal or failures
 
     def warm_up(self) -> None:
         """Do now what the first link would otherwise pay for: connect the cache client.

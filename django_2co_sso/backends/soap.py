@@ -31,7 +31,7 @@ from zeep.helpers import serialize_object
 from zeep.transports import Transport as ZeepTransport
 
 from ..conf import SSOConfig
-from ..exceptions import BadResponseError
+from ..exceptions import BadResponseError, TwoCheckoutError
 from ..redaction import MASK
 from .base import BaseBackend
 from .http import mapped_transport_errors, new_session, preconnect
@@ -81,12 +81,23 @@ class _MaskedEnvelopeLogger(Plugin):
         return envelope, http_headers
 
 
+#: Attributes kept as they are in the masked envelope: they describe types, never values.
+_XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+
+
 def _masked(envelope: Any) -> str:
-    """The envelope as text, on a copy whose leaf values are all masked."""
+    """The envelope as text, on a copy where every value is masked: the text of every
+    element (mixed content included), the text after it, and every attribute value but
+    ``xsi:type`` and ``xsi:nil``."""
     masked = copy.deepcopy(envelope)
     for element in masked.iter():
-        if len(element) == 0 and element.text and element.text.strip():
+        if element.text and element.text.strip():
             element.text = MASK
+        if element.tail and element.tail.strip():
+            element.tail = MASK
+        for name in element.attrib:
+            if not str(name).startswith(_XSI):
+                element.attrib[name] = MASK
     return str(etree.tostring(masked, encoding="unicode"))
 
 
@@ -105,7 +116,8 @@ def _zeep_client(config: SSOConfig) -> Client:
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
-            session = new_session(ca_bundle=config.ca_bundle)
+            # No redirect followed, and a deadline of TIMEOUT per request (WSDL included).
+            session = new_session(ca_bundle=config.ca_bundle, deadline=config.timeout)
             session.headers["Accept"] = "text/xml"
             # The parsed client is kept for the process below; zeep's cache is only worth
             # having on disk, where it spares new processes the download.
@@ -128,12 +140,15 @@ def _zeep_client(config: SSOConfig) -> Client:
                         settings=Settings(strict=False),
                         plugins=[_MaskedEnvelopeLogger()],
                     )
-                except requests.RequestException:
-                    raise  # mapped to a timeout or connection error by the block around
-                except (ZeepError, etree.LxmlError, OSError) as error:
+                except (requests.RequestException, TwoCheckoutError):
+                    raise  # mapped by the block around / already ours (a redirect)
+                except Exception as error:  # anything zeep makes of a page that is no WSDL
                     raise BadResponseError(
                         f"The SOAP WSDL could not be loaded: {type(error).__name__}."
                     ) from None
+            if not any(service.ports for service in client.wsdl.services.values()):
+                # An XML page that parsed (a maintenance page) but is no usable WSDL.
+                raise BadResponseError("The SOAP WSDL defines no service: it is not kept.")
             _clients[key] = client
     return client
 
@@ -163,12 +178,12 @@ class SoapTransport(Transport):
             with self._service_lock:
                 if self._service is None:
                     client = _zeep_client(self.config)
-                    binding = next(
+                    bindings = [
                         port.binding
                         for service in client.wsdl.services.values()
                         for port in service.ports.values()
-                    )
-                    self._service = client.create_service(binding.name, self.endpoint)
+                    ]
+                    self._service = client.create_service(bindings[0].name, self.endpoint)
         return self._service
 
     def warm_up(self) -> None:

@@ -102,3 +102,22 @@ def test_urllib3_debug_lines_have_tokens_masked(requests_mock: Any, caplog: Any)
     assert urllib3_logger.filter(record)
     assert token not in record.getMessage()
     assert "ssotoken=[redacted]" in record.getMessage()
+
+
+def test_masked_soap_envelope_masks_mixed_content_tails_and_attributes() -> None:
+    """Text between child elements (mixed content), after them, and in attributes is masked;
+    xsi:type / xsi:nil stay readable."""
+    from lxml import etree
+
+    from django_2co_sso.backends.soap import _masked
+
+    envelope = etree.fromstring(
+        '<Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        '<login token="SESSION-SECRET-ATTR">HASH-BEFORE<merchant xsi:type="xsd:string">'
+        'MERCHANT-LEAF</merchant>HASH-TAIL<algo xsi:nil="true"/></login></Envelope>'
+    )
+    text = _masked(envelope)
+    for secret in ("SESSION-SECRET-ATTR", "HASH-BEFORE", "MERCHANT-LEAF", "HASH-TAIL"):
+        assert secret not in text
+    assert 'xsi:type="xsd:string"' in text
+    assert 'xsi:nil="true"' in text

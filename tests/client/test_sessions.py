@@ -336,3 +336,38 @@ def test_override_settings_gives_a_fresh_backend(rpc_server: RpcServer) -> None:
     first = get_backend()
     with override_settings(TWOCHECKOUT_SSO=dict(settings.TWOCHECKOUT_SSO)):
         assert get_backend() is not first
+
+
+def test_permanent_session_error_code_does_not_log_in_again_on_every_call(
+    rpc_server: RpcServer,
+) -> None:
+    """FORBIDDEN is a session error code by default; when a brand-new session gets it too,
+    it is about the account, not the session: later calls do not log in for it again."""
+    logins = iter(f"SESSION-{n}" for n in range(1, 10))
+    rpc_server.handlers["login"] = lambda params: {"result": next(logins)}
+    rpc_server.fails("getSingleSignOn", 1, "Forbidden", "FORBIDDEN")
+    for _ in range(4):
+        with pytest.raises(SessionExpiredError):
+            get_backend().subscription_sso_url("SUB1")
+    # The first call: login, call, one re-login, repeat. Then one call each, no login.
+    assert (
+        rpc_server.names()
+        == ["login", "getSingleSignOn", "login", "getSingleSignOn"] + ["getSingleSignOn"] * 3
+    )
+
+
+def test_refused_login_is_not_retried_on_every_click(requests_mock: Any) -> None:
+    """One login attempt per breaker cool-down, not per call; an explicit check still asks."""
+    with use("rpc", CIRCUIT_BREAKER_FAILURES=5):
+        server = RpcServer(requests_mock)
+        server.fails("login", 10000, "Authentication failed", "AUTHENTICATION_FAILED")
+        for _ in range(3):
+            with pytest.raises(AuthenticationError) as caught:
+                get_backend().subscription_sso_url("SUB1")
+            assert caught.value.code == "AUTHENTICATION_FAILED"
+        assert server.names() == ["login"]
+        server.returns("login", "SESSION-OK")
+        get_backend().check_credentials()  # asks although the refusal is remembered ...
+        server.returns("getSingleSignOn", URL)
+        assert get_backend().subscription_sso_url("SUB1") == URL  # ... and clears it
+    assert server.names().count("login") == 3

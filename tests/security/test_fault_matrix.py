@@ -270,3 +270,41 @@ def test_warm_up_with_an_html_wsdl_returns_false_with_one_warning(
     expected = shop.protocol != "soap"  # only SOAP loads anything upstream at warm-up
     assert django_2co_sso.warm_up() is expected
     assert len(_warnings(caplog)) == (0 if expected else 1)
+
+
+def test_hung_login_is_made_once_for_many_concurrent_clicks(
+    shop: Shop, settings: Any, rogue: RogueServer
+) -> None:
+    """The login hangs until its deadline; twelve clicks at once make one login, and the
+    eleven that waited share its failure instead of logging in themselves."""
+    import threading
+
+    from django_2co_sso import get_backend
+    from django_2co_sso.exceptions import UpstreamError
+    from tests.rogue import hang
+
+    if shop.protocol == "rest":
+        pytest.skip("REST has no login")
+    _point_at(shop, settings, rogue, LOGIN_LOCK_TIMEOUT=5.0)
+    rogue.answers[""] = hang
+    backend = get_backend()
+    if shop.protocol == "soap":
+        backend.warm_up()  # the WSDL, served at once
+    barrier = threading.Barrier(12)
+    outcomes: list[str] = []
+
+    def click() -> None:
+        barrier.wait()
+        try:
+            backend.customer_sso_url("shop-customer-1")
+        except UpstreamError as error:
+            outcomes.append(error.code)
+
+    threads = [threading.Thread(target=click) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    logins = [r for r in rogue.received if "wsdl" not in r.path]
+    assert len(logins) == 1
+    assert sorted(outcomes) == ["LOGIN_UNAVAILABLE"] * 11 + ["TIMEOUT"]

@@ -239,3 +239,30 @@ def test_unexpected_error_mail_carries_no_secret(
         for kind, values in secrets.items():
             for value in values:
                 assert value not in text, f"a {kind} appears in the {place}"
+
+
+def test_hostile_upstream_code_and_message_are_reduced_before_they_are_stored(
+    shop: Shop, settings: Any, everything_at_debug: Any
+) -> None:
+    """An error code full of markup and control characters, and a message carrying a
+    hash-like value: the audit row, every log line and the command's output get a code of
+    the safe alphabet and a message with the hex run masked."""
+    import re
+
+    leaked = "ab12" * 16  # 64 hex digits, shaped like a login hash
+    shop.emulator.inject(
+        "getSingleSignOnByCustomer",
+        error_code="<script>alert(1)</script>\r\nX-Evil: " + "Z" * 300,
+        error_message=f"refused, hash={leaked}\x1b[31m",
+    )
+    response = shop.ada.get("/account/billing/payment_methods/")
+    assert response.status_code == 503
+    outcome = SSOAuditLog.objects.get().outcome
+    assert re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", outcome), outcome
+    with pytest.raises(CommandError) as failed:
+        call_command("twocheckout_sso_link", "--user", "ada", stdout=StringIO(), stderr=StringIO())
+    for text in (everything_at_debug.text, str(failed.value)):
+        assert "<script>" not in text
+        assert "\nX-Evil" not in text
+        assert leaked not in text
+        assert "\x1b" not in text
