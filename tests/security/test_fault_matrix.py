@@ -169,6 +169,9 @@ def errors() -> Iterator[list[BaseException]]:
 
 def _point_at(shop: Shop, settings: Any, server: RogueServer, **keys: Any) -> None:
     """The shop's API is now the rogue server (serving the emulator's real WSDL)."""
+    from django_2co_sso.backends.soap import clear_clients
+
+    clear_clients()  # a parsed WSDL of an earlier test's server on a recycled port
     wsdl = requests.get(f"{shop.emulator.base_url}{WSDL_PATH}", timeout=5).content
     server.answers[WSDL_PATH] = plain(200, wsdl, "text/xml")
     settings.TWOCHECKOUT_SSO = {
