@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import router, transaction
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from django.utils.translation import get_language
@@ -268,7 +269,7 @@ def _issue(
         failure = classify(error)
         audit(outcome=failure.outcome, started=started)
         _log_failure(error, failure, kind=kind, page=page, context=context)
-        _send_failed(context, kind=kind, reference=reference, page=page, error=error)
+        _send(sso_link_failed, context, kind=kind, reference=reference, page=page, error=error)
         raise
     audit_problem = audit(outcome=SSOAuditLog.OUTCOME_OK, started=started)
     if audit_problem is not None:
@@ -276,16 +277,9 @@ def _issue(
             "The link was minted but not handed out: its audit row could not be written.",
             cause=audit_problem,
         )
-        _send_failed(context, kind=kind, reference=reference, page=page, error=withheld)
+        _send(sso_link_failed, context, kind=kind, reference=reference, page=page, error=withheld)
         raise withheld
-    sso_link_issued.send(
-        sender=kind,
-        user=context.user,
-        kind=kind.value,
-        reference=reference,
-        page=page,
-        request=context.request,
-    )
+    _send(sso_link_issued, context, kind=kind, reference=reference, page=page)
     return url
 
 
@@ -333,17 +327,24 @@ def _write_audit(
     return None
 
 
-def _send_failed(
-    context: LinkContext, *, kind: LinkKind, reference: str, page: str | None, error: Exception
+def _send(
+    signal: Signal,
+    context: LinkContext,
+    *,
+    kind: LinkKind,
+    reference: str,
+    page: str | None,
+    **extra: Any,
 ) -> None:
-    sso_link_failed.send(
+    """Send ``signal`` (issued or failed) with the arguments both document."""
+    signal.send(
         sender=kind,
         user=context.user,
         kind=kind.value,
         reference=reference,
         page=page,
-        error=error,
         request=context.request,
+        **extra,
     )
 
 

@@ -169,15 +169,15 @@ def test_one_login_for_many_concurrent_callers(requests_mock: Any) -> None:
     assert server.names().count("getSingleSignOn") == 20
 
 
-def _store(lock_timeout: float) -> SessionStore:
+def _store(lock_timeout: float, **extra: Any) -> SessionStore:
     return SessionStore(
         cache_alias="default",
         key_prefix="t",
         merchant_code="M",
         api_url="u",
         protocol="rpc",
-        lifetime=60,
         lock_timeout=lock_timeout,
+        **{"lifetime": 60, **extra},
     )
 
 
@@ -275,17 +275,7 @@ def test_one_login_per_process_even_when_the_shared_lock_expires() -> None:
 
 
 def test_shared_lock_outlives_a_login_that_hangs_to_its_timeout() -> None:
-    store = SessionStore(
-        cache_alias="default",
-        key_prefix="t",
-        merchant_code="M",
-        api_url="u",
-        protocol="rpc",
-        lifetime=60,
-        lock_timeout=2,
-        login_timeout=10,
-    )
-    assert store.lock_ttl > 10
+    assert _store(lock_timeout=2, login_timeout=10).lock_ttl > 10
 
 
 def test_discard_keeps_a_newer_session() -> None:
@@ -315,15 +305,7 @@ def test_process_memo_never_outlives_upstream_lifetime() -> None:
     from django_2co_sso.session_store import UPSTREAM_LIFETIME
 
     for lifetime in (1, 60, 540, 570, 599):
-        store = SessionStore(
-            cache_alias="default",
-            key_prefix="t",
-            merchant_code="M",
-            api_url="u",
-            protocol="rpc",
-            lifetime=lifetime,
-            lock_timeout=1,
-        )
+        store = _store(lock_timeout=1, lifetime=lifetime)
         assert store._local_ttl <= lifetime
         assert lifetime + store._local_ttl < UPSTREAM_LIFETIME
 

@@ -58,6 +58,23 @@ def everything_at_debug(caplog: Any) -> Iterator[Any]:
             logging.getLogger(name).setLevel(level)
 
 
+def _secrets(shop: Shop, settings: Any, hashes: list[str]) -> dict[str, list[str]]:
+    """Every secret of a run: the secret key, the hashes, sessionIDs and tokens issued."""
+    return {
+        "secret key": [settings.TWOCHECKOUT_SSO["SECRET_KEY"], shop.emulator.secret_key],
+        "hash": hashes,
+        "sessionID": shop.emulator.issued_sessions,
+        "token": shop.emulator.issued_tokens,
+    }
+
+
+def _assert_nowhere(secrets: dict[str, list[str]], places: dict[str, str]) -> None:
+    for place, text in places.items():
+        for kind, values in secrets.items():
+            for value in values:
+                assert value not in text, f"a {kind} appears in the {place}"
+
+
 def _run_every_flow(shop: Shop, settings: Any, seen_errors: list[str], pages: list[str]) -> None:
     def visit(path: str, method: str = "get", **data: Any) -> None:
         response = getattr(shop.ada, method)(path, data)
@@ -125,12 +142,7 @@ def test_no_secret_reaches_logs_errors_reprs_audit_or_pages(
     finally:
         sso_link_failed.disconnect(collect)
 
-    secrets = {
-        "secret key": [settings.TWOCHECKOUT_SSO["SECRET_KEY"], shop.emulator.secret_key],
-        "hash": hashes,
-        "sessionID": shop.emulator.issued_sessions,
-        "token": shop.emulator.issued_tokens,
-    }
+    secrets = _secrets(shop, settings, hashes)
     # The flows really produced secrets to look for.
     assert hashes
     assert shop.emulator.issued_tokens
@@ -146,10 +158,7 @@ def test_no_secret_reaches_logs_errors_reprs_audit_or_pages(
         "pages": "\n".join(pages),
     }
     assert "SOAP request" in places["logs"] or shop.protocol != "soap"  # DEBUG really on
-    for place, text in places.items():
-        for kind, values in secrets.items():
-            for value in values:
-                assert value not in text, f"a {kind} appears in the {place}"
+    _assert_nowhere(secrets, places)
 
 
 @pytest.fixture
@@ -228,17 +237,9 @@ def test_unexpected_error_mail_carries_no_secret(
     assert "RecursionError" in message.body
     assert "RecursionError" in html
     places = {"mail body": message.body, "mail html": html, "template log": "\n".join(error_mail)}
-    secrets = {
-        "secret key": [settings.TWOCHECKOUT_SSO["SECRET_KEY"], shop.emulator.secret_key],
-        "hash": hashes,
-        "sessionID": shop.emulator.issued_sessions,
-        "token": shop.emulator.issued_tokens,
-    }
+    secrets = _secrets(shop, settings, hashes)
     assert hashes
-    for place, text in places.items():
-        for kind, values in secrets.items():
-            for value in values:
-                assert value not in text, f"a {kind} appears in the {place}"
+    _assert_nowhere(secrets, places)
 
 
 def test_hostile_upstream_code_and_message_are_reduced_before_they_are_stored(
