@@ -8,12 +8,14 @@ sessionID or a token that the emulator issued.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
 import pytest
+import requests
 from django.core.management import CommandError, call_command
 from django.forms.models import model_to_dict
 from django.urls import reverse
@@ -242,28 +244,59 @@ def test_unexpected_error_mail_carries_no_secret(
     _assert_nowhere(secrets, places)
 
 
+HOSTILE_CODE = "<script>alert(1)</script>\r\nX-Evil: " + "Z" * 300
+LEAKED = "ab12" * 16  # 64 hex digits, shaped like a login hash
+
+
+def _hostile_error(protocol: str) -> Any:
+    """A rogue answer: every API request fails with a hostile code and message."""
+    from xml.sax.saxutils import escape
+
+    from tests.rogue import plain
+
+    message = f"refused, hash={LEAKED}"
+    if protocol == "soap":
+        fault = (
+            '<S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><S:Fault>'
+            f"<faultcode>{escape(HOSTILE_CODE)}</faultcode>"
+            f"<faultstring>{escape(message)}</faultstring></S:Fault></S:Body></S:Envelope>"
+        )
+        return plain(500, fault.encode(), "text/xml")
+    message += "\x1b[31m"  # a terminal escape (JSON can carry it; XML cannot)
+    if protocol == "rpc":
+        error = {"code": 1, "message": message, "data": {"error_code": HOSTILE_CODE}}
+        return plain(
+            200,
+            json.dumps({"jsonrpc": "2.0", "id": 1, "error": error}).encode(),
+            "application/json",
+        )
+    body = {"error_code": HOSTILE_CODE, "message": message}
+    return plain(400, json.dumps(body).encode(), "application/json")
+
+
 def test_hostile_upstream_code_and_message_are_reduced_before_they_are_stored(
-    shop: Shop, settings: Any, everything_at_debug: Any
+    shop: Shop, settings: Any, everything_at_debug: Any, rogue: Any
 ) -> None:
     """An error code full of markup and control characters, and a message carrying a
-    hash-like value: the audit row, every log line and the command's output get a code of
-    the safe alphabet and a message with the hex run masked."""
+    hash-like value (a rogue server on 127.0.0.1): the audit row, every log line and the
+    command's output get a code of the safe alphabet and a message with the hex run masked."""
     import re
 
-    leaked = "ab12" * 16  # 64 hex digits, shaped like a login hash
-    shop.emulator.inject(
-        "getSingleSignOnByCustomer",
-        error_code="<script>alert(1)</script>\r\nX-Evil: " + "Z" * 300,
-        error_message=f"refused, hash={leaked}\x1b[31m",
-    )
+    from tests.rogue import plain
+
+    wsdl = shop.emulator.base_url + "/soap/6.0/?wsdl"
+    rogue.answers["/soap/6.0/?wsdl"] = plain(200, requests.get(wsdl, timeout=5).content)
+    rogue.answers[""] = _hostile_error(shop.protocol)
+    settings.TWOCHECKOUT_SSO = {**settings.TWOCHECKOUT_SSO, "API_URL": rogue.base_url}
     response = shop.ada.get("/account/billing/payment_methods/")
     assert response.status_code == 503
     outcome = SSOAuditLog.objects.get().outcome
     assert re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", outcome), outcome
     with pytest.raises(CommandError) as failed:
         call_command("twocheckout_sso_link", "--user", "ada", stdout=StringIO(), stderr=StringIO())
+    assert outcome in str(failed.value)  # the same reduced code
     for text in (everything_at_debug.text, str(failed.value)):
         assert "<script>" not in text
         assert "\nX-Evil" not in text
-        assert leaked not in text
+        assert LEAKED not in text
         assert "\x1b" not in text
