@@ -251,3 +251,46 @@ def test_circuit_closes_after_the_cooldown(requests_mock: Any) -> None:
         time.sleep(1.1)
         requests_mock.post(RPC_URL, [{"json": {"result": "S"}}, {"json": {"result": URL}}])
         assert get_backend().subscription_sso_url("SUB1") == URL
+
+
+class _DeadCache:
+    """A cache whose server is gone: every call raises what redis-py raises."""
+
+    def __getattr__(self, name: str) -> Any:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise RedisConnectionError("Connection refused")
+
+        return fail
+
+
+def test_breaker_bookkeeping_after_a_call_never_raises_when_the_cache_died(
+    caplog: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache died during the call: the call's own outcome stands, one warning each."""
+    from django_2co_sso.circuit import CircuitBreaker
+    from django_2co_sso.exceptions import CacheUnavailableError
+
+    breaker = CircuitBreaker(cache_alias="default", key="t", threshold=2, cooldown=5)
+    monkeypatch.setattr(CircuitBreaker, "cache", property(lambda self: _DeadCache()))
+    breaker.record_failure()
+    breaker.record_success()
+    breaker.record_refusal("AUTHENTICATION_FAILED")
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(messages) == 3
+    assert all("unreachable (circuit breaker: ConnectionError)" in m for m in messages)
+    with pytest.raises(CacheUnavailableError) as caught:
+        breaker.before_call()  # no call goes upstream without the breaker's reading
+    assert caught.value.code == "CACHE_UNAVAILABLE"
+    assert caught.value.cause == "ConnectionError"
+
+
+def test_deadline_caps_every_form_of_timeout() -> None:
+    from django_2co_sso.backends.http import _capped
+
+    assert _capped(None, 2.0) == (2.0, 2.0)
+    assert _capped(5, 2.0) == 2.0
+    assert _capped(1, 2.0) == 1
+    assert _capped((5, None), 2.0) == (2.0, 2.0)
+    assert _capped((1, 3), 2.0) == (1, 2.0)
