@@ -1,12 +1,13 @@
 """``python -m bench``: what a shop on the Internet sees of the SSO redirect, per backend.
 
 The emulator runs in its own process over **TLS** (a throwaway CA made at run time, trusted
-by the app through ``TWOCHECKOUT_SSO["CA_BUNDLE"]``) with a WSDL the size of the real API's
-(``--reference-wsdl``). Between the app and the emulator sits a delay proxy on 127.0.0.1
-(:mod:`bench.wanproxy`: pipelined delay, the TCP handshake included), one at ``--rtt-ms``
-(default 40) and one at ``--slow-rtt-ms`` (150). The bench project (:mod:`bench.settings`)
-runs under gunicorn with a SQLite database and Redis (db 11) as the shared cache. Per backend
-(SOAP, JSON-RPC, REST), each figure a ratio inside one run, medians and p95:
+by the app through ``TWOCHECKOUT_SSO["CA_BUNDLE"]``) with a WSDL of every operation of the
+API reference (``--reference-wsdl``). Between the app and the emulator sits a delay proxy on
+127.0.0.1 (:mod:`bench.wanproxy`: pipelined delay, the TCP handshake included), one at
+``--rtt-ms`` (default 40) and one at ``--slow-rtt-ms`` (150). The bench project
+(:mod:`bench.settings`) runs under gunicorn with a SQLite database and Redis (db 11) as the
+shared cache. Per backend (SOAP, JSON-RPC, REST), each figure a ratio inside one run, medians
+and p95:
 
 1. our redirect / one bare keep-alive round trip over the same WAN (interleaved blocks);
 2. the vendor samples' way (new client, WSDL download, login, call) / ours, same WAN;
@@ -624,7 +625,8 @@ class Report:
             f"Written by `make bench` (`python -m bench{flags}`); see `bench/run.py` for what "
             "each figure measures and `docs/performance.rst` for what follows from them. The "
             "emulator serves https (a throwaway CA made at run time, trusted through "
-            "`CA_BUNDLE`) and a WSDL the size of the real API's; between the app and it sits "
+            "`CA_BUNDLE`) and a WSDL with every operation of the API reference; between the "
+            "app and it sits "
             f"a delay proxy on 127.0.0.1 adding {bench.rtt_ms:g} ms of round trip (figure 5: "
             f"{bench.slow_rtt_ms:g} ms), pipelined, the TCP handshake included, no bandwidth "
             "limit or loss (so the Internet costs at least this). Every target is a ratio "

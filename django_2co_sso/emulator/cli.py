@@ -9,15 +9,14 @@ packaged seed), ``--merchant`` (EMULATOR), ``--secret`` (emulator-secret-key), `
 answer besides loopback names and IP addresses; repeatable; ``*`` = any),
 ``--max-connections`` (served at once, 256; more are answered 503), ``--max-clock-skew``
 (seconds, 900), ``--tls-cert``/``--tls-key`` (serve https with this PEM chain and key),
-``--reference-wsdl`` (a WSDL the size of the real API's), the cart and notification options
-of :mod:`.commerce_cli` (``--ipn-url``, ``--lcn-url``, ``--buy-link-secret``,
-``--retry-speedup``, ``--shop-url``), ``--verbose`` (log method, path, status and service time
-of each request; never query strings, bodies or secrets).
-
-On start it prints ``2Checkout emulator listening on <base URL> (merchant code <CODE>)``, then
-what a project needs to use it (:func:`startup_text`: merchant code, secret key, control token
-and a ready-to-paste ``TWOCHECKOUT_SSO`` block), and serves until interrupted (Ctrl-C or
-SIGTERM). Bad options, a port in use and a broken seed file end with one line naming the
+``--reference-wsdl`` (a WSDL with every operation of the API reference), the cart and
+notification options of :mod:`.commerce_cli` (``--ipn-url``, ``--lcn-url``,
+``--buy-link-secret``, ``--retry-speedup``, ``--shop-url``), ``--verbose`` (log method,
+path, status and service time of each request; never query strings, bodies or secrets). On
+start it prints ``2Checkout emulator listening on <base URL> (merchant code <CODE>)``, then
+what a project needs to use it (:func:`startup_text`: merchant code, secret key, control
+token and a ready-to-paste ``TWOCHECKOUT_SSO`` block), and serves until interrupted (Ctrl-C
+or SIGTERM). Bad options, a port in use and a broken seed file end with one line naming the
 problem (:class:`CommandLineError`), never a traceback.
 """
 
@@ -151,7 +150,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--reference-wsdl",
         action="store_true",
-        help="serve a WSDL the size of the real API's (its other operations as stubs)",
+        help="serve a WSDL with every operation of the API reference (the others as stubs)",
     )
     commerce_cli.add_arguments(parser)
 

@@ -1,4 +1,4 @@
-"""A WSDL the size of the real API 6.0 one: the SSO operations real, the rest plausible stubs.
+"""A WSDL with every operation of the API 6.0 reference: the SSO ones real, the rest stubs.
 
 The real ``https://api.2checkout.com/soap/6.0/?wsdl`` describes the whole API (products,
 orders, subscriptions, customers, promotions, partners, ...), and a client that loads it

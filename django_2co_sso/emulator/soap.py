@@ -191,7 +191,7 @@ class Wsdl:
     """The WSDL template, loaded once; :meth:`render` fills in the service location.
 
     ``reference`` adds the API reference's other operations as described-only stubs, so
-    the document has the size of the real one (:mod:`.reference_wsdl`).
+    the document has about the size of the real one (:mod:`.reference_wsdl`).
     """
 
     def __init__(self, *, reference: bool = False) -> None:
