@@ -92,7 +92,7 @@ e2e: $(E2E_STAMP)
 # with a reference-size WSDL, a delay proxy (bench/wanproxy.py, 40 ms and 150 ms RTT) between
 # it and the example project under gunicorn (sync, gthread) and uvicorn workers, Redis at
 # 127.0.0.1:6379 db 11 when reachable (BENCH_REDIS_URL to change). Prints the tables and
-# writes bench/results.md; about 6 minutes on 2 cores. BENCH_ARGS="--wan" for the WAN figures
+# writes bench/results.md; about 5 minutes on 2 cores. BENCH_ARGS="--wan" for the WAN figures
 # only, "--loopback" for the CPU figure only, "--quick" for tiny counts. Its own group and stamp.
 BENCH_STAMP := $(VENV)/.bench-stamp
 
