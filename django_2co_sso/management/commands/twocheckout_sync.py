@@ -22,7 +22,7 @@ configured timeouts, and a paged REST answer is read for at most 50 pages.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -107,7 +107,19 @@ class Command(BaseCommand):
             return found
         if options["limit"]:
             return links[: options["limit"]]
-        return links.iterator(chunk_size=500)
+        return self._one_by_one(list(links.values_list("pk", flat=True)))
+
+    @staticmethod
+    def _one_by_one(pks: list[int]) -> Iterator[CustomerLink]:
+        """Load each link just before its sync: no database cursor held across API calls.
+
+        A server-side cursor (``.iterator()`` on PostgreSQL) would stay open for the whole
+        network-bound run, and a link deleted meanwhile is simply skipped.
+        """
+        for pk in pks:
+            link = CustomerLink.objects.filter(pk=pk).first()
+            if link is not None:
+                yield link
 
     @staticmethod
     def _ambiguous(reference: str) -> list[CustomerLink]:
