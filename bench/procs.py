@@ -113,12 +113,12 @@ class Emulator:
     def __init__(self, args: list[str] | None = None, ca: str | None = None) -> None:
         WORK.mkdir(parents=True, exist_ok=True)
         self.log = WORK / "emulator.log"
-        self.control_token = secrets.token_urlsafe(24)
+        self.control_token = secrets.token_hex(16)
         self.process = _spawn_module(
             "django_2co_sso.emulator",
             [
                 *("--host", "127.0.0.1", "--port", "0"),
-                *("--control-token", self.control_token),
+                f"--control-token={self.control_token}",
                 *(args or []),
             ],
             self.log,

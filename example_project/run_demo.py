@@ -115,7 +115,7 @@ def main() -> int:
     merchant = env.get("TWOCHECKOUT_MERCHANT_CODE", "EMULATOR")
     secret = env.get("TWOCHECKOUT_SECRET_KEY", "emulator-secret-key")
     # The emulator's /__emulator__/ control API needs this token (X-Emulator-Token header).
-    control_token = env.get("EMULATOR_CONTROL_TOKEN") or secrets.token_urlsafe(24)
+    control_token = env.get("EMULATOR_CONTROL_TOKEN") or secrets.token_hex(16)
     processes: list[subprocess.Popen[bytes]] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -141,8 +141,7 @@ def main() -> int:
                 merchant,
                 "--secret",
                 secret,
-                "--control-token",
-                control_token,
+                f"--control-token={control_token}",  # "=": a token may start with "-"
             ],
             env=env,
             cwd=HERE,

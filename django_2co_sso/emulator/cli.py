@@ -177,7 +177,7 @@ def build(options: dict[str, Any]) -> Emulator:
             max_clock_skew=options.get("max_clock_skew", 900.0),
             public_url=options.get("public_url"),
             verbose=bool(options.get("verbose")),
-            control_token=options.get("control_token") or secrets.token_urlsafe(24),
+            control_token=options.get("control_token") or secrets.token_hex(16),
             allowed_hosts=options.get("allowed_host") or (),
             limits=Limits(
                 max_connections=options.get("max_connections") or DEFAULT_MAX_CONNECTIONS

@@ -109,14 +109,13 @@ def test_management_command() -> None:
             "0",
             "--merchant",
             "MGMT",
-            "--control-token",
-            "mgmt-token",
+            "--control-token=-mgmt-token",  # with "=", a token may start with "-"
         ]
     )
     try:
-        assert "Control token:  mgmt-token" in text
+        assert "Control token:  -mgmt-token" in text
         state = requests.get(
-            f"{base}/__emulator__/state", headers={"X-Emulator-Token": "mgmt-token"}, timeout=5
+            f"{base}/__emulator__/state", headers={"X-Emulator-Token": "-mgmt-token"}, timeout=5
         )
         assert state.json()["merchant_code"] == "MGMT"
     finally:
