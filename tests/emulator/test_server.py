@@ -100,8 +100,8 @@ def test_no_output_by_default(
 
 def test_verbose_logs_paths_but_never_secrets(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="django_2co_sso.emulator")
-    with Emulator(verbose=True) as emulator:
-        wire = Wire(emulator.base_url)
+    with Emulator(verbose=True, control_token="verbose-control-token") as emulator:
+        wire = Wire(emulator.base_url, emulator.control_token)
         sid = wire.login_soap()
         url = wire.soap("getSingleSignOn", sid, "4E2A1B9C70", None, 10, None, None).value
         wire.get(url)
@@ -109,10 +109,21 @@ def test_verbose_logs_paths_but_never_secrets(caplog: pytest.LogCaptureFixture) 
         with socket.create_connection(("127.0.0.1", emulator.port)) as sock:
             sock.sendall(f"BOGUS /x?logintoken={emulator.issued_tokens[0]}\r\n\r\n".encode())
             sock.recv(1024)
-        secrets = [emulator.secret_key, *emulator.issued_sessions, *emulator.issued_tokens]
+        assert wire.control("GET", "state").status_code == 200  # the token in a header
+        operator = requests.get(  # and in a query string
+            f"{emulator.base_url}/__emulator__/operator?token=verbose-control-token", timeout=5
+        )
+        assert operator.status_code == 200
+        secrets = [
+            emulator.secret_key,
+            "verbose-control-token",
+            *emulator.issued_sessions,
+            *emulator.issued_tokens,
+        ]
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert "POST /soap/6.0/ -> 200" in text
     assert "GET /myaccount/ -> 200" in text
+    assert "GET /__emulator__/operator -> 200" in text
     for secret in secrets:
         assert secret not in text
 
