@@ -6,16 +6,16 @@ reference), create the subscription (generated reference, start today, expiry on
 cycle later), record the order, and send an IPN for the order and an LCN for the new
 subscription. :meth:`Commerce.act` applies a life-cycle action and sends its LCN:
 
-==============  ==========  ===================  ===================  =====================
-action          STATUS      SubscriptionEnabled  RecurringEnabled     expiration date
-==============  ==========  ===================  ===================  =====================
-``cancel``      CANCELED    false                false                kept
-``expire``      EXPIRED     true                 false                today
-``renew``       ACTIVE      true                 true                 one cycle later
-``disable``     DISABLED    false                false                kept
-``enable``      ACTIVE      true                 true                 kept
-``change_card`` kept        kept                 kept                 kept (card digits change)
-==============  ==========  ===================  ===================  =====================
+===============  ==========  ===================  ===================  =====================
+action           STATUS      SubscriptionEnabled  RecurringEnabled     expiration date
+===============  ==========  ===================  ===================  =====================
+``cancel``       CANCELED    false                false                kept
+``expire``       EXPIRED     true                 false                today
+``renew``        ACTIVE      true                 true                 one cycle later
+``disable``      DISABLED    false                false                kept
+``enable``       ACTIVE      true                 true                 kept
+``change_card``  kept        kept                 kept                 kept (card digits change)
+===============  ==========  ===================  ===================  =====================
 
 ``CHANGED_BY`` is ``CUSTOMER`` from myAccount, ``VENDOR`` from the control API or operator
 page, ``SYSTEM`` for ``expire``. Dates come from the emulator clock's wall time.
