@@ -188,6 +188,10 @@ def rule(check: Check, *, default: Any = None, derived: bool = False, shown: boo
     )
 
 
+#: Each request type's (field name, default, check), in field order; filled on first use.
+_CHECKS: dict[type, tuple[tuple[str, Any, Check], ...]] = {}
+
+
 class Validated:
     """Base of the request types: :meth:`validated` checks each field, in field order."""
 
@@ -197,11 +201,15 @@ class Validated:
 
         Raises TypeError for an argument the request has no field for.
         """
+        checks = _CHECKS.get(cls)
+        if checks is None:
+            fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+            checks = tuple((f.name, f.metadata["default"], f.metadata["check"]) for f in fields)
+            _CHECKS[cls] = checks
         values: dict[str, Any] = {}
-        for field in dataclasses.fields(cls):  # type: ignore[arg-type]
-            default = field.metadata["default"]
-            value = None if default is _ABSENT else arguments.pop(field.name, default)
-            values[field.name] = field.metadata["check"](value, field.name, backend, values)
+        for name, default, check in checks:
+            value = None if default is _ABSENT else arguments.pop(name, default)
+            values[name] = check(value, name, backend, values)
         if arguments:
             raise TypeError(f"{cls.__name__} has no argument {', '.join(sorted(arguments))}.")
         return cls(**values)
