@@ -265,15 +265,17 @@ class _DeadCache:
         return fail
 
 
-def test_breaker_bookkeeping_after_a_call_never_raises_when_the_cache_died(
-    caplog: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_breaker_bookkeeping_after_a_call_never_raises_when_the_cache_died(caplog: Any) -> None:
     """The cache died during the call: the call's own outcome stands, one warning each."""
     from django_2co_sso.circuit import CircuitBreaker
     from django_2co_sso.exceptions import CacheUnavailableError
 
-    breaker = CircuitBreaker(cache_alias="default", key="t", threshold=2, cooldown=5)
-    monkeypatch.setattr(CircuitBreaker, "cache", property(lambda self: _DeadCache()))
+    class DeadBreaker(CircuitBreaker):
+        @property
+        def cache(self) -> Any:
+            return _DeadCache()
+
+    breaker = DeadBreaker(cache_alias="default", key="t", threshold=2, cooldown=5)
     breaker.record_failure()
     breaker.record_success()
     breaker.record_refusal("AUTHENTICATION_FAILED")
