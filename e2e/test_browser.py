@@ -12,7 +12,7 @@ Each step leaves a screenshot in ``e2e/screenshots/``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,17 +27,6 @@ ALICE_SUBSCRIPTIONS = ("DEMOA1PRO1", "DEMOA2STOR")
 BOB_SUBSCRIPTIONS = ("DEMOB1TEAM",)
 
 Screenshot = Callable[[Any, str], Any]
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser context (no cookies) and page."""
-    context = browser.new_context(viewport={"width": 1100, "height": 800})
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def log_in(page: Any, demo: Demo, user: tuple[str, str]) -> None:

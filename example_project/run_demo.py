@@ -7,7 +7,8 @@ Usage (``make demo`` does this with the project's virtualenv)::
 
 Steps: ``migrate`` the SQLite database (``example_project/db.sqlite3``, or ``DATABASE_URL``),
 ``seed_demo`` (users, customers, subscriptions, partners from ``emulator_seed.json``), start
-the emulator with that same seed on ``127.0.0.1:EMULATOR_PORT``, check the credentials with
+the emulator with that same seed on ``127.0.0.1:EMULATOR_PORT`` (posting IPN/LCN to the
+shop's listeners, retries 60 times faster than 2Checkout's), check the credentials with
 ``twocheckout_check``, start ``runserver 127.0.0.1:PORT --noreload``, print the URL, the
 logins and the emulator's control token (``EMULATOR_CONTROL_TOKEN``, else a random one), and
 wait. Ctrl-C (or SIGTERM) stops both processes; if either one exits, the other is
@@ -142,6 +143,18 @@ def main() -> int:
                 "--secret",
                 secret,
                 f"--control-token={control_token}",  # "=": a token may start with "-"
+                # The purchase loop: the cart's signature, the shop's listeners, the way back.
+                "--buy-link-secret",
+                env.get("TWOCHECKOUT_BUY_LINK_SECRET", "emulator-buy-link-secret"),
+                "--ipn-url",
+                f"http://127.0.0.1:{port}/2checkout/ipn/",
+                "--lcn-url",
+                f"http://127.0.0.1:{port}/2checkout/lcn/",
+                "--shop-url",
+                f"http://127.0.0.1:{port}/billing/",
+                # Retries of unacknowledged notifications after seconds, not minutes.
+                "--retry-speedup",
+                "60",
             ],
             env=env,
             cwd=HERE,
@@ -168,6 +181,8 @@ def main() -> int:
             f"  Admin:         http://127.0.0.1:{port}/admin/",
             f"  2Checkout:     http://127.0.0.1:{emulator_port}/ (emulator, {merchant})",
             f"  Control token: {control_token} (X-Emulator-Token for /__emulator__/)",
+            f"  Operator:      http://127.0.0.1:{emulator_port}/__emulator__/operator"
+            f"?token={control_token}",
             "  Logins:",
             *(f"    {x.username:<6} / {x.password:<16} {x.role}" for x in logins()),
             "  Press Ctrl-C to stop both servers.",

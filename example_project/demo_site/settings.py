@@ -65,6 +65,12 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # 2Checkout's IPN and LCN for one order arrive at the same moment: SQLite takes the write
+    # lock up front and waits for it, instead of failing one of them with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 
 if env.str("REDIS_URL", default=""):
     CACHES = {
@@ -120,6 +126,12 @@ TWOCHECKOUT_SSO = {
     ),
     "NO_CUSTOMER_TEMPLATE": "shop/no_customer.html",
     "RATE_LIMIT": env.str("TWOCHECKOUT_RATE_LIMIT", default="30/m"),
+    # "Subscribe" buy links go to the emulator's cart, signed with its Buy-Link Secret Word;
+    # its IPN/LCN come back to /2checkout/ipn/ and /2checkout/lcn/ (signed with SECRET_KEY).
+    "BUY_LINK_URL": env.str(
+        "TWOCHECKOUT_BUY_LINK_URL", default=f"{TWOCHECKOUT_API_URL}/checkout/buy"
+    ),
+    "BUY_LINK_SECRET": env.str("TWOCHECKOUT_BUY_LINK_SECRET", default="emulator-buy-link-secret"),
 }
 
 #: Cart link of the "Buy again" buttons; {product} is the subscription's product code.

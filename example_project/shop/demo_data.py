@@ -3,13 +3,14 @@
 The emulator is started with ``emulator_seed.json`` and ``manage.py seed_demo`` reads the
 same file, so both sides always agree on customers, subscriptions and partners. This module
 adds what only Django knows: usernames, passwords, which reference each shopper is linked by,
-and product codes for the "Buy again" cart links. It imports nothing from Django, so
+and what a shopper without a billing account is offered. It imports nothing from Django, so
 ``run_demo.py`` can print the logins too.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 #: The seed shared with the emulator.
@@ -39,16 +40,44 @@ SHOPPERS = (
         by_external_reference=False,
     ),
     DemoLogin("carol", "carol-demo-pass", "signed-up user without a billing account"),
+    DemoLogin("dave", "dave-demo-pass", "new shopper: subscribes in the emulator's cart"),
 )
 
-STAFF = DemoLogin("admin", "admin-demo-pass", "superuser (admin, partner SSO action)")
+#: What a shopper without a billing account can subscribe to (seed "Products" codes).
+OFFERS = ("PRO-YEARLY", "TEAM-MONTHLY")
 
-#: Product codes of the seed's subscriptions, for the "Buy again" cart links.
-PRODUCT_CODES = {
-    "DEMOA1PRO1": "PRO-YEARLY",
-    "DEMOA2STOR": "STORAGE-100",
-    "DEMOB1TEAM": "TEAM-MONTHLY",
-}
+
+@dataclasses.dataclass(frozen=True)
+class Offer:
+    """A product of the seed's catalog offered with a "Subscribe" buy link."""
+
+    code: str
+    name: str
+    price: str
+    currency: str
+    months: int
+
+
+def offers() -> list[Offer]:
+    """The :data:`OFFERS`, with name and price from the seed's ``Products``."""
+    products = {
+        item["ProductCode"]: item
+        for item in json.loads(SEED_FILE.read_text(encoding="utf-8")).get("Products", [])
+    }
+    return [
+        Offer(
+            code,
+            products[code]["ProductName"],
+            products[code]["Price"],
+            products[code]["Currency"],
+            products[code].get("CycleMonths", 12),
+        )
+        for code in OFFERS
+        if code in products
+    ]
+
+
+STAFF = DemoLogin("admin", "admin-demo-pass", "superuser (admin, partner SSO action)")
 
 #: 2Checkout subscription statuses -> Subscription.Status values.
 STATUSES = {

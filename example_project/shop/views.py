@@ -8,8 +8,10 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from django_2co_sso.models import CustomerLink, Subscription
+from shop import demo_data
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -19,7 +21,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def billing(request: HttpRequest) -> HttpResponse:
-    """The shopper's subscriptions with buttons into 2Checkout myAccount and the cart."""
+    """The shopper's subscriptions with buttons into 2Checkout myAccount and the cart.
+
+    A shopper 2Checkout does not know yet (no 2Checkout reference, no subscription) is
+    offered "Subscribe" buy links instead; they carry his reference, so the purchase's
+    notifications link the account. Back from the cart (``?purchased=1``) the page reloads
+    itself every few seconds until the notification has arrived.
+    """
     # a missing reverse one-to-one raises an AttributeError subclass: getattr gives None
     customer: CustomerLink | None = getattr(request.user, "twocheckout_customer", None)
     cart_template: str = getattr(settings, "DEMO_CART_URL", "")
@@ -32,4 +40,13 @@ def billing(request: HttpRequest) -> HttpResponse:
                 else None
             )
             rows.append({"subscription": subscription, "cart_url": cart_url})
-    return render(request, "shop/billing.html", {"customer": customer, "rows": rows})
+    known = customer is not None and bool(customer.twocheckout_reference or rows)
+    waiting = request.GET.get("purchased") == "1" and not rows
+    context = {
+        "customer": customer if known else None,
+        "rows": rows,
+        "offers": demo_data.offers(),
+        "return_url": request.build_absolute_uri(reverse("billing")) + "?purchased=1",
+        "waiting": waiting,
+    }
+    return render(request, "shop/billing.html", context)

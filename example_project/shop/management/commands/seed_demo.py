@@ -88,7 +88,7 @@ class Command(BaseCommand):
                 defaults={
                     "customer": link,
                     "display_name": item.get("ProductName") or reference,
-                    "product_code": demo_data.PRODUCT_CODES.get(reference, ""),
+                    "product_code": item.get("ProductCode") or "",
                     "status": demo_data.STATUSES.get(item.get("Status", ""), "active"),
                 },
             )
