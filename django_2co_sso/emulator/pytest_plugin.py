@@ -13,7 +13,10 @@
   ``MERCHANT_CODE``/``SECRET_KEY`` = its own, ``"127.0.0.1:<its port>"`` appended to
   ``ALLOWED_SSO_HOSTS``
   (default ``(".2checkout.com", ".avangate.com")``). Other keys (``BACKEND`` included) are kept.
-  Yields the :class:`~.Emulator`.
+  Yields the :class:`~.Emulator`; point its notifications at your listeners with
+  ``twocheckout_emulator.set_listeners(ipn=[url], lcn=[url])`` (pytest-django's
+  ``live_server.url`` + the listener path) and wait for them with
+  ``wait_for_notifications()``. A reset restores the listeners it was created with.
 
 Importing this module touches no Django setting and loads no emulator code (fixtures do).
 """

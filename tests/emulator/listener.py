@@ -1,4 +1,5 @@
-"""A test IPN/LCN listener on 127.0.0.1: records each POST, answers what the test says.
+"""A test IPN/LCN listener on 127.0.0.1 (records each POST, answers what the test says), and a
+shopper placing an order in the emulator's cart.
 
 The read receipt is computed here by hand from the notes in ``shared/2checkout-api.md``
 (independent of the emulator's :mod:`~django_2co_sso.emulator.signing`).
@@ -8,11 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
+
+import requests
 
 from tests.emulator.wire import SECRET
 
@@ -66,6 +71,20 @@ class Listener:
 
 
 @contextmanager
+def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on a free 127.0.0.1 port in a thread; yield the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@contextmanager
 def running_listener() -> Iterator[tuple[Listener, str]]:
     """A listener on a free 127.0.0.1 port; yields it and its base URL."""
     listener = Listener()
@@ -88,12 +107,23 @@ def running_listener() -> Iterator[tuple[Listener, str]]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield listener, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve(Handler) as base:
+        yield listener, base
+
+
+def place_order(browser: requests.Session, link: str, **form: str) -> requests.Response:
+    """Open the cart at buy ``link`` and press Place order as a browser would (the form's
+    hidden ``link`` field and the shopper's details, overridable with ``form``)."""
+    page = browser.get(link, timeout=10)
+    assert page.status_code == 200, page.text
+    hidden = re.search(r'name="link" value="([^"]*)"', page.text)
+    assert hidden is not None
+    data = {
+        "link": html.unescape(hidden.group(1)),
+        "first_name": "Zoë",
+        "last_name": "Tester",
+        "email": "zoe@example.com",
+        "card": "4111 1111 1111 1111",
+        **form,
+    }
+    return browser.post(link.split("/checkout/")[0] + "/checkout/place", data=data, timeout=10)

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 from django_2co_sso.emulator import Emulator
+from tests.emulator.listener import place_order
 from tests.emulator.wire import Wire
 
 WORD = "emulator-buy-link-secret"
@@ -30,20 +31,8 @@ def signed_link(emu: Emulator, **params: str) -> str:
 
 
 def place(wire: Wire, link: str, **form: str) -> str:
-    """Post the checkout form of ``link`` as the browser does; return the answer's text."""
-    page = wire.get(link)
-    assert page.status_code == 200, page.text
-    hidden = re.search(r'name="link" value="([^"]*)"', page.text)
-    assert hidden is not None
-    data = {
-        "link": hidden.group(1).replace("&amp;", "&"),
-        "first_name": "Zoë",
-        "last_name": "Tester",
-        "email": "zoe@example.com",
-        "card": "4111 1111 1111 1111",
-        **form,
-    }
-    answer = wire.http.post(f"{wire.base}/checkout/place", data=data, timeout=10)
+    """Place the order of ``link`` as the browser does; return the answer's text."""
+    answer = place_order(wire.http, link, **form)
     assert answer.status_code == 200, answer.text
     return answer.text
 

@@ -11,7 +11,7 @@ import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from django_2co_sso.buylinks import buy_link
 from django_2co_sso.models import CustomerLink, Subscription, WebhookNotification
+from tests.emulator.listener import place_order, serve
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.emulator, pytest.mark.django_db(transaction=True)]
@@ -60,21 +61,9 @@ def shop(
 
 
 def checkout(link: str, browser: requests.Session) -> str:
-    """Open the buy link and press Place order, as the shopper's browser would."""
-    page = browser.get(link, timeout=10)
-    assert page.status_code == 200, page.text
-    hidden = re.search(r'name="link" value="([^"]*)"', page.text)
-    assert hidden is not None
-    done = browser.post(
-        link.split("/checkout/")[0] + "/checkout/place",
-        data={
-            "link": hidden.group(1).replace("&amp;", "&"),
-            "first_name": "Dave",
-            "last_name": "Dörfler",
-            "email": "dave@example.com",
-            "card": "4111 1111 1111 1111",
-        },
-        timeout=10,
+    """Open the buy link and press Place order; return the new subscription's reference."""
+    done = place_order(
+        browser, link, first_name="Dave", last_name="Dörfler", email="dave@example.com"
     )
     assert done.status_code == 200, done.text
     found = re.search(r"id='subscription-ref'>([0-9A-F]+)<", done.text)
@@ -155,15 +144,8 @@ def receipt_losing_proxy(target: str, lose: int) -> Iterator[tuple[str, list[int
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve(Handler) as base:
+        yield base, seen
 
 
 def test_lost_receipt_is_retried_and_acknowledged_once(shop: Any, live_server: Any) -> None:
