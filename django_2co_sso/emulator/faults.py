@@ -35,6 +35,7 @@ OPERATIONS: Final = (
     "getCustomerInformationBySSOToken",
     "setPartner",
     "getPartnerSingleSignOn",
+    "getCustomerSubscriptions",
 )
 #: Protocol names a rule may be limited to.
 PROTOCOLS: Final = ("soap", "rpc", "rest")

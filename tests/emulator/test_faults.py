@@ -50,6 +50,18 @@ def test_error_code_per_protocol(emu: Emulator, wire: Wire) -> None:
     assert rest.json() == {"error_code": "INTERNAL_ERROR", "message": "Cannot save security token."}
 
 
+def test_customer_subscriptions_can_fail_on_every_protocol(emu: Emulator, wire: Wire) -> None:
+    emu.inject("getCustomerSubscriptions", error_code="INTERNAL_ERROR", times=3)
+    sid = wire.login_soap()
+    assert wire.soap("getCustomerSubscriptions", sid, "352365983").fault_code == "INTERNAL_ERROR"
+    rpc = wire.rpc("getCustomerSubscriptions", sid, "352365983")["error"]
+    assert rpc["data"]["error_code"] == "INTERNAL_ERROR"
+    rest = wire.rest("subscriptions/?AvangateCustomerReference=352365983")
+    assert (rest.status_code, rest.json()["error_code"]) == (500, "INTERNAL_ERROR")
+    assert emu.faults.rules == []
+    assert wire.rpc("getCustomerSubscriptions", sid, "352365983")["result"]
+
+
 def test_times_and_protocol_limit(emu: Emulator, wire: Wire) -> None:
     emu.inject("login", protocol="soap", times=2, error_code="FORBIDDEN")
     date = utc_date()
