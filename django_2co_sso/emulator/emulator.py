@@ -364,6 +364,9 @@ class Emulator:
             "active_sessions": self.sessions.active_count(),
             "tokens": self.tokens.count(),
             "faults": [rule.to_dict() for rule in self.faults.rules],
+            "listeners": self.notifier.listeners(),
+            "orders": len(self.commerce.orders),
+            "pending_notifications": self.notifier.pending(),
             "data": self.data.to_mapping(),
         }
 
@@ -415,6 +418,9 @@ class Emulator:
                     f"Merchant code {self.merchant_code}.",
                     "SOAP: /soap/6.0/ (WSDL: /soap/6.0/?wsdl). JSON-RPC: /rpc/6.0/. "
                     "REST: /rest/6.0/. Control: /__emulator__/state.",
+                    "Cart: /checkout/buy (signed buy links). Operator page: "
+                    "/__emulator__/operator. Notification deliveries: "
+                    "/__emulator__/notifications.",
                 ],
             )
         return html_response("404 Not Found", ["No such page."], status=404)

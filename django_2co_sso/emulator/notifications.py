@@ -77,6 +77,7 @@ class Delivery:
     done: bool = False
     given_up: bool = False
     in_flight: bool = False
+    generation: int = 0
 
     def next_due(self, speedup: float) -> float | None:
         """Emulator time of the next attempt, or None when no attempt is left."""
@@ -120,6 +121,8 @@ class Notifier:
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._stopping = False
+        self._generation = 0  # bumped by clear(): attempts of older deliveries are not logged
+        self._sending = 0  # attempts under way, those of cleared deliveries included
 
     # -- listeners -------------------------------------------------------------------------
     def listeners(self) -> dict[str, list[str]]:
@@ -155,7 +158,15 @@ class Notifier:
         now = self._clock.now()
         with self._lock:
             deliveries = [
-                Delivery(next(self._ids), kind, url, list(signed), reference, now)
+                Delivery(
+                    next(self._ids),
+                    kind,
+                    url,
+                    list(signed),
+                    reference,
+                    now,
+                    generation=self._generation,
+                )
                 for url in self._listeners[kind]
             ]
             self._queue.extend(deliveries)
@@ -174,7 +185,8 @@ class Notifier:
             return sum(1 for d in self._queue if not d.done and not d.given_up)
 
     def wait_idle(self, timeout: float) -> bool:
-        """Wait until nothing is in flight or due now; return whether that happened in time."""
+        """Wait until no attempt is under way (also one of a delivery forgotten by
+        :meth:`clear`) and none is due now; return whether that happened in time."""
         deadline = threading.Event()
         timer = threading.Timer(timeout, deadline.set)
         timer.start()
@@ -182,9 +194,8 @@ class Notifier:
             with self._lock:
                 while not deadline.is_set():
                     now = self._clock.now()
-                    busy = any(
-                        d.in_flight
-                        or ((due := d.next_due(self.speedup)) is not None and due <= now)
+                    busy = self._sending > 0 or any(
+                        (due := d.next_due(self.speedup)) is not None and due <= now
                         for d in self._queue
                         if not d.done and not d.given_up
                     )
@@ -198,6 +209,7 @@ class Notifier:
     def clear(self) -> None:
         """Forget queued deliveries and the log; restore the listeners given at creation."""
         with self._lock:
+            self._generation += 1
             self._queue.clear()
             self._log.clear()
             self._listeners = {kind: list(urls) for kind, urls in self._initial.items()}
@@ -215,6 +227,8 @@ class Notifier:
             pool.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             self._stopping = False
+        self._generation = 0  # bumped by clear(): attempts of older deliveries are not logged
+        self._sending = 0  # attempts under way, those of cleared deliveries included
 
     # -- worker ----------------------------------------------------------------------------
     def _ensure_worker_locked(self) -> None:
@@ -239,6 +253,7 @@ class Notifier:
                         delivery.given_up = True
                     elif when <= now and len(due) < free:
                         delivery.in_flight = True
+                        self._sending += 1
                         due.append(delivery)
                 self._queue = [d for d in self._queue if not (d.done or d.given_up)]
                 pool = self._pool
@@ -283,7 +298,11 @@ class Notifier:
         with self._lock:
             delivery.attempts += 1
             delivery.in_flight = False
+            self._sending -= 1
             delivery.done = valid
+            if delivery.generation != self._generation:  # sent before a reset: forgotten
+                self._lock.notify_all()
+                return
             self._log.append(
                 {
                     "delivery": delivery.id,

@@ -187,3 +187,18 @@ def test_order_dates_follow_the_emulator_clock(emu: Emulator) -> None:
     start = emu.clock.wall_now().date()
     assert subscription.expiration_date is not None
     assert subscription.expiration_date > start.isoformat()
+
+
+def test_state_counts_orders_and_reset_forgets_them(emu: Emulator, wire: Wire) -> None:
+    emu.set_listeners(ipn=["http://127.0.0.1:9/ipn"], lcn=[])
+    order = emu.commerce.place_order("PRO-YEARLY", customer_ext_ref="state-1")
+    state = wire.control("GET", "state").json()
+    assert state["orders"] == 1
+    assert state["listeners"] == {"ipn": ["http://127.0.0.1:9/ipn"], "lcn": []}
+    assert state["pending_notifications"] == 1
+    assert "Cart: /checkout/buy" in wire.get(f"{emu.base_url}/").text
+    emu.reset()
+    assert emu.commerce.orders == []
+    assert emu.data.subscription(order.subscription_reference) is None
+    assert emu.notifier.pending() == 0
+    assert wire.control("GET", "state").json()["listeners"] == {"ipn": [], "lcn": []}

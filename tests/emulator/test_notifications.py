@@ -264,3 +264,24 @@ def test_one_worker_sends_one_after_the_other(
     finally:
         release.set()
         emu.notifier.workers = 4
+
+
+def test_an_attempt_finishing_after_a_reset_is_not_logged(
+    emu: Emulator, listener: tuple[Listener, str]
+) -> None:
+    server, _ = listener
+    release = threading.Event()
+
+    def held(path: str, fields: Fields) -> tuple[int, str]:
+        release.wait(10)
+        return Listener.good(path, fields)
+
+    server.answer = held
+    emu.set_listeners(lcn=[])
+    emu.commerce.place_order("PRO-YEARLY", customer_ext_ref="reset-1")
+    server.wait_for(1)
+    emu.reset()
+    release.set()
+    assert emu.wait_for_notifications()  # also waits for the attempt begun before the reset
+    assert emu.notifier.log() == []
+    assert emu.notifier.pending() == 0
