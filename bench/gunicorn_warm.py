@@ -16,8 +16,14 @@ def post_worker_init(worker: Any) -> None:
     import django_2co_sso
 
     if os.environ.get("BENCH_WARM_WITHOUT_CONNECTION") == "1":
-        from django_2co_sso.backends import jsonrpc, rest, soap
+        import importlib
+        import pkgutil
 
-        for module in (jsonrpc, rest, soap):
-            module.preconnect = lambda *args, **kwargs: False  # type: ignore[attr-defined]
+        import django_2co_sso.backends as backends
+
+        # every backend module that calls preconnect, wherever the transports live
+        for info in pkgutil.iter_modules(backends.__path__, backends.__name__ + "."):
+            module = importlib.import_module(info.name)
+            if hasattr(module, "preconnect"):
+                module.preconnect = lambda *args, **kwargs: False  # type: ignore[attr-defined]
     django_2co_sso.warm_up()
