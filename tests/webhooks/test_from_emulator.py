@@ -34,13 +34,29 @@ def loop(twocheckout_emulator: Any, live_server: Any, sso_settings: Any) -> Any:
     return emulator
 
 
+def settle(emulator: Any, rounds: int = 5) -> None:
+    """Deliver until every notification is acknowledged.
+
+    The IPN and the LCN of one order arrive at the same moment on two live-server threads; a
+    listener that cannot store or apply one (SQLite's shared in-memory test database is locked
+    by the other thread) answers without a receipt, and the emulator retries it on its
+    schedule. The emulator's clock is moved to the next attempt instead of waiting for it.
+    """
+    for _ in range(rounds):
+        assert emulator.wait_for_notifications(timeout=30)
+        if emulator.notifier.pending() == 0:
+            return
+        emulator.clock.advance(300)
+    raise AssertionError(f"notifications still unacknowledged: {emulator.notifier.log()}")
+
+
 def test_purchase_then_cancel_reaches_the_shop(loop: Any) -> None:
     user = UserFactory(username="newcomer")
     link = buylinks.buy_link(user, "PRO-YEARLY")
     reference = dict(parse_qsl(urlsplit(link).query))["customer-ext-ref"]
 
     order = loop.commerce.place_order("PRO-YEARLY", customer_ext_ref=reference)
-    assert loop.wait_for_notifications(timeout=30)
+    settle(loop)
 
     customer = CustomerLink.objects.get(user=user)
     assert customer.external_reference == reference
@@ -51,12 +67,14 @@ def test_purchase_then_cancel_reaches_the_shop(loop: Any) -> None:
     assert subscription.is_test == order.test
 
     loop.commerce.act(subscription.reference, "cancel")
-    assert loop.wait_for_notifications(timeout=30)
+    settle(loop)
     subscription.refresh_from_db()
     assert subscription.status == Subscription.Status.CANCELLED
 
     log = loop.notifier.log()
     assert log
-    assert all(entry["receipt_valid"] for entry in log), log
+    # every delivery ends acknowledged: its last attempt got a valid read receipt
+    last_attempts = {entry["delivery"]: entry for entry in log}
+    assert all(entry["receipt_valid"] for entry in last_attempts.values()), log
     assert {row.kind for row in WebhookNotification.objects.all()} == {"ipn", "lcn"}
     assert not WebhookNotification.objects.exclude(outcome="processed").exists()
