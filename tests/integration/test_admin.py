@@ -235,8 +235,8 @@ def test_inactive_partner_gets_no_links(superuser_client: Client, partners: list
     assert locmem.outbox == []
 
 
-def test_audit_log_list_fits_1280px_in_six_columns(superuser_client: Client) -> None:
-    """Eight columns beside the filter sidebar overflowed a 1280 px window, hiding three."""
+def test_audit_log_list_has_five_columns(superuser_client: Client) -> None:
+    """Eight columns overflowed a 1280 px window (measured in e2e/test_admin_layout.py)."""
     SSOAuditLog.objects.create(
         kind="subscription", target_reference="SUB1", page="change_card", outcome="ok"
     )
@@ -245,6 +245,19 @@ def test_audit_log_list_fits_1280px_in_six_columns(superuser_client: Client) -> 
     html = response.content.decode()
     table = html[html.index('id="result_list"') :]
     header = table[: table.index("</thead>")]
-    assert header.count('<th scope="col"') == 6
+    assert header.count('<th scope="col"') == 5
     assert "Subscription page: change_card" in html
     assert "myAccount page</td>" in html
+
+
+def test_audit_log_can_be_searched_by_client_ip(superuser_client: Client) -> None:
+    SSOAuditLog.objects.create(
+        kind="cart", target_reference="FOUND", outcome="ok", client_ip="203.0.113.7"
+    )
+    SSOAuditLog.objects.create(
+        kind="cart", target_reference="OTHER", outcome="ok", client_ip="198.51.100.1"
+    )
+    url = reverse("admin:django_2co_sso_ssoauditlog_changelist")
+    html = superuser_client.get(url, {"q": "203.0.113.7"}).content.decode()
+    assert "FOUND" in html
+    assert "OTHER" not in html
