@@ -197,6 +197,8 @@ _STR_DICT_KEYS = ("WEBHOOK_ACCOUNTS",)
 HASH_ALGORITHMS = ("sha256", "sha3-256", "md5")
 #: Notification signature algorithms, strongest first.
 WEBHOOK_ALGORITHMS = ("sha3-256", "sha256", "md5")
+#: The longest webhook account name (stored with each notification).
+WEBHOOK_ACCOUNT_NAME_LENGTH = 64
 
 #: Domains of 2Checkout's own hosts (a leading dot: the domain and its subdomains).
 TWOCHECKOUT_DOMAINS = (".2checkout.com", ".avangate.com")
@@ -355,10 +357,12 @@ def _sync_value_problems(values: Mapping[str, Any]) -> dict[str, str]:
             f"{SETTING_NAME}['WEBHOOK_MAX_BODY_SIZE'] must be at least 1024 bytes."
         )
     if any(
-        not name or len(name) > 64 or not key for name, key in values["WEBHOOK_ACCOUNTS"].items()
+        not name or len(name) > WEBHOOK_ACCOUNT_NAME_LENGTH or not key
+        for name, key in values["WEBHOOK_ACCOUNTS"].items()
     ):
         problems["WEBHOOK_ACCOUNTS"] = (
-            f"{SETTING_NAME}['WEBHOOK_ACCOUNTS'] needs names of 1 to 64 characters, "
+            f"{SETTING_NAME}['WEBHOOK_ACCOUNTS'] needs names of 1 to "
+            f"{WEBHOOK_ACCOUNT_NAME_LENGTH} characters, "
             "each with a non-empty secret key."
         )
     parts = urlsplit(values["BUY_LINK_URL"])

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import validation
+from .conf import WEBHOOK_ACCOUNT_NAME_LENGTH
 from .exceptions import InvalidInputError
 
 __all__ = [
@@ -327,7 +328,7 @@ class WebhookNotification(models.Model):
 
     kind = models.CharField(_("kind"), max_length=3, choices=Kind.choices)
     identity = models.CharField(_("identity"), max_length=64, editable=False)
-    account = models.CharField(_("account"), max_length=64)
+    account = models.CharField(_("account"), max_length=WEBHOOK_ACCOUNT_NAME_LENGTH)
     algorithm = models.CharField(_("verified with"), max_length=10)
     received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     remote_addr = models.GenericIPAddressField(_("sent from"), null=True, blank=True)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from django.http import HttpRequest
 
-from ..conf import SSOConfig
+from ..conf import WEBHOOK_ACCOUNT_NAME_LENGTH, SSOConfig
 from ..exceptions import ConfigurationError
 from ..services import _import_callable
 
@@ -24,7 +24,10 @@ def webhook_accounts(request: HttpRequest | None, config: SSOConfig) -> Mapping[
     """``{account name: secret key}`` to verify a notification with; never empty.
 
     Raises :class:`~django_2co_sso.exceptions.ConfigurationError` when no key is
-    configured or the function returns something else than a dict of non-empty strings.
+    configured or the function returns something else than a dict of non-empty strings
+    with names of at most :data:`~django_2co_sso.conf.WEBHOOK_ACCOUNT_NAME_LENGTH`
+    characters (a longer name could never be stored: on PostgreSQL every delivery would be
+    refused by the database and retried for ever).
     """
     if config.webhook_accounts_function:
         function = _import_callable(config.webhook_accounts_function, "WEBHOOK_ACCOUNTS_FUNCTION")
@@ -33,13 +36,16 @@ def webhook_accounts(request: HttpRequest | None, config: SSOConfig) -> Mapping[
             not isinstance(accounts, Mapping)
             or not accounts
             or not all(
-                isinstance(name, str) and name and isinstance(key, str) and key
+                isinstance(name, str)
+                and 0 < len(name) <= WEBHOOK_ACCOUNT_NAME_LENGTH
+                and isinstance(key, str)
+                and key
                 for name, key in accounts.items()
             )
         ):
             raise ConfigurationError(
-                "TWOCHECKOUT_SSO['WEBHOOK_ACCOUNTS_FUNCTION'] must return a non-empty dict "
-                "of account names to secret keys."
+                "TWOCHECKOUT_SSO['WEBHOOK_ACCOUNTS_FUNCTION'] must return a non-empty dict of "
+                f"account names (1 to {WEBHOOK_ACCOUNT_NAME_LENGTH} characters) to secret keys."
             )
         return accounts
     if config.webhook_accounts:

@@ -226,6 +226,25 @@ def test_a_function_returning_no_dict_is_a_configuration_error(
     assert post("lcn", signed(LCN)).status_code == 503
 
 
+def long_account_name(request: Any) -> dict[str, str]:
+    return {"a" * 65: KEY}
+
+
+def test_an_account_name_too_long_to_store_is_a_configuration_error(
+    post: Post, sso_settings: Any, caplog: Any
+) -> None:
+    # PostgreSQL would refuse the row (varchar(64)) on every delivery, for ever: refused as
+    # a misconfiguration before anything is stored, on every database.
+    sso_settings(WEBHOOK_ACCOUNTS_FUNCTION="tests.webhooks.test_listeners.long_account_name")
+    response = post("lcn", signed(LCN))
+    assert response.status_code == 503
+    assert WebhookNotification.objects.count() == 0
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert "misconfigured" in errors[0]
+    assert "1 to 64 characters" in errors[0]
+
+
 def test_weakest_algorithm_setting_refuses_md5(post: Post, sso_settings: Any) -> None:
     sso_settings(WEBHOOK_WEAKEST_ALGORITHM="sha256")
     assert post("lcn", signed(LCN, ["md5"])).status_code == 403
