@@ -349,11 +349,16 @@ def _send(
 
 
 def _known_secrets() -> tuple[str, ...]:
-    """The secret key and the current sessionID, when they can be known without failing."""
+    """The secret key, the current sessionID, the buy-link secret and the notification keys
+    of ``WEBHOOK_ACCOUNTS``, when they can be known without failing."""
+    values: list[str] = []
     try:
-        return get_backend()._secrets()
+        config = get_config()
+        values += [config.buy_link_secret, *config.webhook_accounts.values()]
+        values += get_backend()._secrets()
     except Exception:  # a broken setting or cache: the patterns of redact() still apply
-        return ()
+        pass
+    return tuple(value for value in values if value)
 
 
 def _safe_text(error: BaseException, limit: int = 300) -> str:

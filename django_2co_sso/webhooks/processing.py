@@ -7,7 +7,8 @@ moment on another worker, find the stored row instead of a new one), then runs
 
 * a row already settled (processed, unmatched, ignored, stale) is only acknowledged again;
 * otherwise the notification is applied in a savepoint. An exception rolls the changes
-  back, is recorded on the row (outcome ``error``) and logged at ERROR; the listener
+  back, is recorded on the row (outcome ``error``) and logged at ERROR (the traceback's
+  text with secrets masked, never the frames' variables); the listener
   then answers without a read receipt, so 2Checkout delivers it again, and staff can
   re-process it from the admin.
 
@@ -46,7 +47,7 @@ from django.utils import timezone
 from .. import sync
 from ..conf import get_config
 from ..models import CustomerLink, Subscription, WebhookNotification
-from ..services import _import_callable
+from ..services import _import_callable, _safe_text, _safe_traceback
 from ..signals import notification_received
 from .signature import Verified, content_identity, unsigned_fields
 
@@ -179,14 +180,17 @@ def run(pk: int, *, redelivery: bool = False, force: bool = False) -> WebhookNot
         except Exception as error:
             notification.customer_id = customer_id  # a link made in the savepoint is gone
             notification.outcome = Outcome.ERROR
-            notification.error = f"{type(error).__name__}: {error}"[:2000]
+            notification.error = f"{type(error).__name__}: {_safe_text(error, 2000)}"[:2000]
+            # No exc_info: handlers such as AdminEmailHandler render every frame's locals
+            # (the customer's personal data, a mapping function's variables); the
+            # traceback's text, secrets masked, says where it failed.
             logger.error(
-                "2checkout %s notification %s (%s) failed to process; stored for retry: %s",
+                "2checkout %s notification %s (%s) failed to process; stored for retry: %s\n%s",
                 notification.kind.upper(),
                 notification.pk,
                 notification.reference or "-",
                 type(error).__name__,
-                exc_info=True,
+                _safe_traceback(error),
             )
         else:
             notification.error = ""

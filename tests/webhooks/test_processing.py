@@ -10,7 +10,7 @@ import pytest
 from django_2co_sso.models import CustomerLink, Subscription, WebhookNotification
 from tests.factories import CustomerLinkFactory, SubscriptionFactory, UserFactory
 from tests.webhooks.conftest import Post
-from tests.webhooks.payloads import IPN, LCN, replace, signed
+from tests.webhooks.payloads import IPN, KEY, LCN, replace, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +216,38 @@ def test_a_processing_failure_is_stored_logged_and_retried(
     stored.refresh_from_db()
     assert (stored.outcome, stored.error, stored.deliveries) == (Outcome.PROCESSED, "", 2)
     assert Subscription.objects.get().status == Subscription.Status.ACTIVE
+
+
+BUY_SECRET = "buy-link-secret-word-in-a-traceback"
+ACCOUNT_KEY = "notification-key-in-a-traceback"
+
+
+def leaky_mapping(data: Any) -> Any:
+    raise RuntimeError(f"cannot map with key {KEY}, {ACCOUNT_KEY} and {BUY_SECRET}")
+
+
+def test_a_processing_failure_logs_no_frame_variables_and_no_key(
+    post: Post, sso_settings: Any, caplog: Any, db: None
+) -> None:
+    # An unknown customer goes to the mapping function, which fails quoting three secrets.
+    sso_settings(
+        CUSTOMER_MAPPING_FUNCTION="tests.webhooks.test_processing.leaky_mapping",
+        BUY_LINK_SECRET=BUY_SECRET,
+        WEBHOOK_ACCOUNTS={"shop": ACCOUNT_KEY},
+    )
+    assert post("ipn", signed(IPN, key=ACCOUNT_KEY)).status_code == 503
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    # exc_info would let AdminEmailHandler mail every frame's locals (the IPN's personal
+    # data among them); the traceback comes as text instead.
+    assert record.exc_info is None
+    message = record.getMessage()
+    assert "failed to process" in message
+    assert "in leaky_mapping" in message  # where it failed
+    stored = WebhookNotification.objects.get()
+    assert stored.error.startswith("RuntimeError: cannot map with key [redacted]")
+    for text in (message, stored.error):
+        for secret in (KEY, ACCOUNT_KEY, BUY_SECRET):
+            assert secret not in text
 
 
 def test_signals_wait_for_the_commit(
