@@ -33,6 +33,7 @@ ownership function. Anything else fails closed: the subscription is treated as n
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -352,12 +353,10 @@ def _known_secrets() -> tuple[str, ...]:
     """The secret key, the current sessionID, the buy-link secret and the notification keys
     of ``WEBHOOK_ACCOUNTS``, when they can be known without failing."""
     values: list[str] = []
-    try:
+    with contextlib.suppress(Exception):  # a broken setting or cache: redact()'s patterns apply
         config = get_config()
         values += [config.buy_link_secret, *config.webhook_accounts.values()]
         values += get_backend()._secrets()
-    except Exception:  # a broken setting or cache: the patterns of redact() still apply
-        pass
     return tuple(value for value in values if value)
 
 
