@@ -232,8 +232,8 @@ _SPANS = (
         "",
     ),
     (
-        "  BaseBackend._upstream (the API call, its log line)",
-        "_upstream",
+        "  BaseBackend._send (the API call, its log line)",
+        "_send",
         "django_2co_sso/backends/base.py",
         "",
     ),
