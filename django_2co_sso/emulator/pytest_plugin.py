@@ -16,7 +16,9 @@
   Yields the :class:`~.Emulator`; point its notifications at your listeners with
   ``twocheckout_emulator.set_listeners(ipn=[url], lcn=[url])`` (pytest-django's
   ``live_server.url`` + the listener path) and wait for them with
-  ``wait_for_notifications()``. A reset restores the listeners it was created with.
+  ``wait_for_notifications()``. A reset restores the listeners it was created with. When
+  the default database is SQLite in memory (one connection, shared by a live server's
+  threads), notifications are delivered one at a time for the test.
 
 Importing this module touches no Django setting and loads no emulator code (fixtures do).
 """
@@ -93,8 +95,26 @@ def twocheckout_emulator(twocheckout_emulator_server: Emulator) -> Iterator[Emul
     emulator.reset()
     sso = sso_settings_for(emulator, getattr(settings, "TWOCHECKOUT_SSO", None))
     _clear_caches(sso)
+    workers = emulator.notifier.workers
+    if _shared_sqlite():
+        emulator.notifier.workers = 1
     with override_settings(TWOCHECKOUT_SSO=sso):
         try:
             yield emulator
         finally:
+            emulator.notifier.workers = workers
             _clear_caches(sso)
+
+
+def _shared_sqlite() -> bool:
+    """Whether the default database is SQLite in memory: one connection that a live
+    server's threads share, so two notifications processed at once would collide."""
+    from django.db import connections
+    from django.utils.connection import ConnectionDoesNotExist
+
+    try:
+        connection = connections["default"]
+    except ConnectionDoesNotExist:  # no database configured: nothing to protect
+        return False
+    in_memory = getattr(connection, "is_in_memory_db", None)
+    return connection.vendor == "sqlite" and callable(in_memory) and bool(in_memory())

@@ -89,3 +89,13 @@ def test_server_fixture_without_django(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+def test_fixture_delivers_one_at_a_time_on_shared_in_memory_sqlite(
+    twocheckout_emulator: Emulator,
+) -> None:
+    # The test settings use SQLite in memory unless DATABASE_URL names another database.
+    from django.db import connection
+
+    expected = 1 if connection.vendor == "sqlite" and connection.is_in_memory_db() else 4
+    assert twocheckout_emulator.notifier.workers == expected

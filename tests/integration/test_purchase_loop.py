@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import requests
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -51,12 +50,7 @@ def shop(
         ipn=[live_server.url + reverse("twocheckout_webhooks:ipn")],
         lcn=[live_server.url + reverse("twocheckout_webhooks:lcn")],
     )
-    if connection.vendor == "sqlite":
-        # SQLite in memory is one connection shared by the live server's threads: one
-        # delivery at a time (on PostgreSQL they arrive in parallel, as 2Checkout sends them).
-        emulator.notifier.workers = 1
     yield emulator
-    emulator.notifier.workers = 4
     emulator.set_listeners(ipn=[], lcn=[])
 
 
