@@ -28,6 +28,7 @@ django_2co_sso.E101       a template uses ``{% buy_link_url %}`` but BUY_LINK_SE
 django_2co_sso.E102       the notification listeners are installed but no secret key is
                           configured for them (SECRET_KEY, WEBHOOK_ACCOUNTS or the function)
 django_2co_sso.W101       BUY_LINK_URL is not https while DEBUG is off
+django_2co_sso.W102       BUY_LINK_URL is not a 2Checkout host while DEBUG is off
 ========================  ================================================================
 """
 
@@ -326,7 +327,7 @@ def templates_using_buy_links() -> list[str]:
 
 
 def _check_buy_links(config: SSOConfig) -> list[CheckMessage]:
-    """E101: buy links in templates without the secret; W101: not https with DEBUG off."""
+    """E101: buy links in templates without the secret; W101 and W102 with DEBUG off."""
     messages: list[CheckMessage] = []
     if not config.buy_link_secret or not config.merchant_code:
         users = templates_using_buy_links()
@@ -344,6 +345,17 @@ def _check_buy_links(config: SSOConfig) -> list[CheckMessage]:
             Warning(
                 "TWOCHECKOUT_SSO['BUY_LINK_URL'] is not https while DEBUG is off.",
                 id=f"{_ID}.W101",
+            )
+        )
+    host = urlsplit(config.buy_link_url).hostname or ""
+    if not settings.DEBUG and not host_allowed(host, TWOCHECKOUT_DOMAINS):
+        messages.append(
+            Warning(
+                f"TWOCHECKOUT_SSO['BUY_LINK_URL'] is on {host!r}, not a 2Checkout host, "
+                "while DEBUG is off: shoppers' purchases would go there.",
+                hint="Use https://secure.2checkout.com/checkout/buy, or silence this check "
+                "if 2Checkout serves your cart on a domain of your own.",
+                id=f"{_ID}.W102",
             )
         )
     return messages

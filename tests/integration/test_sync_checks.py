@@ -56,6 +56,26 @@ def test_plain_http_buy_links_in_production_are_w101(sso_settings: Any, settings
     assert "django_2co_sso.W101" not in ids()
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://secure.2checkout.com/checkout/buy", False),
+        ("https://secure.avangate.com/checkout/buy", False),
+        ("https://secure.2checkout.com.evil.example/checkout/buy", True),
+        ("https://shop.example.com/checkout/buy", True),
+        ("http://127.0.0.1:8765/checkout/buy", True),  # the emulator: fine with DEBUG on
+    ],
+)
+def test_buy_links_off_2checkout_in_production_are_w102(
+    sso_settings: Any, settings: Any, url: str, expected: bool
+) -> None:
+    settings.DEBUG = False
+    sso_settings(BUY_LINK_URL=url)
+    assert ("django_2co_sso.W102" in ids()) is expected
+    settings.DEBUG = True
+    assert "django_2co_sso.W102" not in ids()
+
+
 @pytest.mark.parametrize("key", ["WEBHOOK_ACCOUNTS_FUNCTION", "CUSTOMER_MAPPING_FUNCTION"])
 def test_function_keys_must_import(sso_settings: Any, key: str) -> None:
     sso_settings(**{key: "tests.nowhere.function"})
