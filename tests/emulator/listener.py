@@ -59,6 +59,17 @@ class Listener:
         kind = "ipn" if "ipn" in path else "lcn"
         return 200, f"<html><body>{receipt(kind, fields)}</body></html>"
 
+    def hold(self) -> threading.Event:
+        """Answer (with a good receipt) only once the returned event is set (10 s at most)."""
+        release = threading.Event()
+
+        def held(path: str, fields: Fields) -> tuple[int, str]:
+            release.wait(10)
+            return self.good(path, fields)
+
+        self.answer = held
+        return release
+
     def of(self, kind: str) -> list[Fields]:
         with self.event:
             return [fields for path, fields in self.received if kind in path]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -159,13 +158,7 @@ def test_the_shoppers_request_never_waits_for_a_listener(
     emu: Emulator, listener: tuple[Listener, str], wire: Wire
 ) -> None:
     server, _ = listener
-    release = threading.Event()
-
-    def slow(path: str, fields: Fields) -> tuple[int, str]:
-        release.wait(10)
-        return Listener.good(path, fields)
-
-    server.answer = slow
+    release = server.hold()
     try:
         response = wire.control(
             "POST", "orders", {"product": "PRO-YEARLY", "customer_ext_ref": "slow-1"}
@@ -245,13 +238,7 @@ def test_one_worker_sends_one_after_the_other(
     emu: Emulator, listener: tuple[Listener, str]
 ) -> None:
     server, _ = listener
-    release = threading.Event()
-
-    def held(path: str, fields: Fields) -> tuple[int, str]:
-        release.wait(10)
-        return Listener.good(path, fields)
-
-    server.answer = held
+    release = server.hold()
     emu.notifier.workers = 1
     try:
         emu.commerce.place_order("PRO-YEARLY", customer_ext_ref="serial-1")
@@ -270,13 +257,7 @@ def test_an_attempt_finishing_after_a_reset_is_not_logged(
     emu: Emulator, listener: tuple[Listener, str]
 ) -> None:
     server, _ = listener
-    release = threading.Event()
-
-    def held(path: str, fields: Fields) -> tuple[int, str]:
-        release.wait(10)
-        return Listener.good(path, fields)
-
-    server.answer = held
+    release = server.hold()
     emu.set_listeners(lcn=[])
     emu.commerce.place_order("PRO-YEARLY", customer_ext_ref="reset-1")
     server.wait_for(1)
