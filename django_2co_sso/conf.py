@@ -126,7 +126,8 @@ DEFAULTS: dict[str, Any] = {
     # Store and acknowledge test notifications (TEST / TEST_ORDER = 1) without applying them.
     "WEBHOOK_IGNORE_TEST_NOTIFICATIONS": False,
     # Dotted path to a callable(notification_data) -> user or None, asked for a customer the
-    # shop does not know (no CustomerLink with either reference), e.g. to match by e-mail.
+    # shop does not know (no CustomerLink with either reference), e.g. to match by an e-mail
+    # address the shop has verified (the user answered gets that customer's myAccount).
     # None: such notifications are kept as "unmatched".
     "CUSTOMER_MAPPING_FUNCTION": None,
     # Where buy links point (ConvertPlus); the local emulator serves {base}/checkout/buy.
