@@ -40,6 +40,8 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
+from tests.commands import run_ok
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 REDIS_URL = os.environ.get("FRESH_PROJECT_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -117,19 +119,8 @@ def _install_arguments() -> list[str]:
 
 
 def _run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(
-        [str(arg) for arg in args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=STEP_TIMEOUT,
-        check=False,
-    )
-    assert result.returncode == 0, (
-        f"{' '.join(map(str, args))} exited {result.returncode}\n"
-        f"stdout:\n{result.stdout[-4000:]}\nstderr:\n{result.stderr[-4000:]}"
-    )
+    """stdout and stderr of a command that must succeed (system checks write to stderr)."""
+    result = run_ok(*args, cwd=cwd, env=env, timeout=STEP_TIMEOUT)
     return result.stdout + result.stderr
 
 

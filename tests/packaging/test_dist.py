@@ -12,7 +12,6 @@ Deselect with ``-m "not packaging"``; it needs pip to reach PyPI (or a warm pip 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tarfile
 import textwrap
@@ -21,6 +20,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.commands import run_ok
 
 pytestmark = pytest.mark.packaging
 
@@ -68,20 +69,7 @@ def _expected_files() -> list[str]:
 
 
 def _run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(
-        [str(arg) for arg in args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert result.returncode == 0, (
-        f"{' '.join(map(str, args))} failed ({result.returncode}):\n"
-        f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    )
-    return result.stdout
+    return run_ok(*args, cwd=cwd, env=env).stdout
 
 
 @pytest.fixture(scope="module")
