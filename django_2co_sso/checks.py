@@ -48,7 +48,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
-from .conf import TWOCHECKOUT_DOMAINS, SSOConfig, settings_problems
+from .conf import DEFAULTS, TWOCHECKOUT_DOMAINS, SSOConfig, settings_problems
 from .exceptions import ConfigurationError
 from .ratelimit import parse_rate
 from .registry import load_backend_class
@@ -59,13 +59,7 @@ TWOCHECKOUT_API_HOSTS = TWOCHECKOUT_DOMAINS
 _ID = "django_2co_sso"
 
 #: Keys holding a dotted path to a callable (BACKEND has its own check, E003).
-FUNCTION_KEYS = (
-    "CUSTOMER_REFERENCE_FUNCTION",
-    "CLIENT_IP_FUNCTION",
-    "SUBSCRIPTION_OWNER_FUNCTION",
-    "WEBHOOK_ACCOUNTS_FUNCTION",
-    "CUSTOMER_MAPPING_FUNCTION",
-)
+FUNCTION_KEYS = tuple(key for key in DEFAULTS if key.endswith("_FUNCTION"))
 
 #: Django cache backends and the package each one imports on first use.
 CACHE_BACKEND_PACKAGES = {

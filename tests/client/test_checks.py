@@ -10,6 +10,7 @@ import pytest
 from django.test import override_settings
 
 from django_2co_sso.checks import check_settings
+from django_2co_sso.conf import DEFAULTS
 from tests.client.conftest import client_settings
 
 
@@ -69,9 +70,7 @@ def test_rate_limit_that_does_not_parse_is_e006(rate: str) -> None:
         assert ids() == ["django_2co_sso.E007"]
 
 
-@pytest.mark.parametrize(
-    "key", ["CUSTOMER_REFERENCE_FUNCTION", "CLIENT_IP_FUNCTION", "SUBSCRIPTION_OWNER_FUNCTION"]
-)
+@pytest.mark.parametrize("key", sorted(key for key in DEFAULTS if key.endswith("_FUNCTION")))
 @pytest.mark.parametrize(
     ("path", "problem"),
     [
