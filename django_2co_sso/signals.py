@@ -28,7 +28,9 @@ Three more signals tell your code what 2Checkout's notifications and the
 ``twocheckout_sync`` command changed. They are sent **after the transaction commits**
 (never for a change that was rolled back), with ``source`` = ``"ipn"``, ``"lcn"`` or
 ``"resync"`` and ``notification`` = the
-:class:`~django_2co_sso.models.WebhookNotification` (None for ``"resync"``):
+:class:`~django_2co_sso.models.WebhookNotification` (None for ``"resync"``); a receiver
+that raises is logged (``django.dispatch``) and changes nothing for the others or for the
+listener's answer:
 
 :data:`customer_linked` (``sender`` = :class:`~django_2co_sso.models.CustomerLink`)
     A customer link got 2Checkout's customer reference, or was created for a user by

@@ -14,7 +14,8 @@ Contracts:
 * Applying the same state twice changes nothing the second time (``unchanged``), so a
   repeated notification or a repeated resync is harmless.
 * :data:`~django_2co_sso.signals.customer_linked` and
-  :data:`~django_2co_sso.signals.subscription_changed` are sent after commit.
+  :data:`~django_2co_sso.signals.subscription_changed` are sent after commit
+  (:func:`send_after_commit`: a receiver that raises is logged, not raised).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ __all__ = [
     "parse_datetime",
     "record_twocheckout_reference",
     "resync",
+    "send_after_commit",
     "state_from_api",
 ]
 
@@ -157,8 +159,16 @@ class Change:
     new_status: str
 
 
-def _after_commit(signal: Any, **kwargs: Any) -> None:
-    transaction.on_commit(partial(signal.send, **kwargs))
+def send_after_commit(signal: Any, **kwargs: Any) -> None:
+    """Send ``signal`` once the transaction commits, to every receiver whatever one raises.
+
+    The change is committed by then, so a receiver's exception (the project's code) is
+    logged by Django (``django.dispatch``, ERROR) and raised to nobody: it must not turn a
+    listener's answer into a 500 (2Checkout would deliver again, and a processed
+    notification is then only acknowledged), stop ``twocheckout_sync``, or keep the other
+    receivers from the signal.
+    """
+    transaction.on_commit(partial(signal.send_robust, **kwargs))
 
 
 def _valid_reference(value: str | None, field: str) -> str | None:
@@ -225,7 +235,7 @@ def record_twocheckout_reference(
         return False
     link.twocheckout_reference = reference
     link.save(update_fields=["twocheckout_reference", "updated_at"])
-    _after_commit(
+    send_after_commit(
         customer_linked,
         sender=CustomerLink,
         customer=link,
@@ -276,7 +286,7 @@ def link_user(
         if concurrent is None:
             raise
         return concurrent
-    _after_commit(
+    send_after_commit(
         customer_linked,
         sender=CustomerLink,
         customer=link,
@@ -364,7 +374,7 @@ def _signal_change(
     source: str,
     notification: WebhookNotification | None,
 ) -> None:
-    _after_commit(
+    send_after_commit(
         subscription_changed,
         sender=Subscription,
         subscription=row,

@@ -37,7 +37,6 @@ import dataclasses
 import logging
 import re
 from collections.abc import Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -203,14 +202,12 @@ def run(pk: int, *, redelivery: bool = False, force: bool = False) -> WebhookNot
             )
         notification.processed_at = timezone.now()
         notification.save(update_fields=["outcome", "error", "processed_at", "customer"])
-        transaction.on_commit(
-            partial(
-                notification_received.send,
-                sender=WebhookNotification,
-                notification=notification,
-                kind=notification.kind,
-                outcome=notification.outcome,
-            )
+        sync.send_after_commit(
+            notification_received,
+            sender=WebhookNotification,
+            notification=notification,
+            kind=notification.kind,
+            outcome=notification.outcome,
         )
     return notification
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from django_2co_sso.models import CustomerLink, Subscription, WebhookNotification
+from django_2co_sso.signals import notification_received, subscription_changed
 from tests.factories import CustomerLinkFactory, SubscriptionFactory, UserFactory
 from tests.webhooks.conftest import Post
 from tests.webhooks.payloads import IPN, KEY, LCN, replace, signed
@@ -279,3 +280,28 @@ def test_a_status_change_reports_old_and_new(
         (None, "active"),
         ("active", "expired"),
     ]
+
+
+def failing_receiver(sender: Any, **kwargs: Any) -> None:
+    raise RuntimeError("a receiver's bug")
+
+
+@pytest.mark.django_db(transaction=True)  # on_commit runs for real, as in production
+def test_a_failing_receiver_does_not_cost_the_receipt_or_the_other_receivers(
+    post: Post, jose: Any, received: Any, caplog: Any
+) -> None:
+    subscription_changed.connect(failing_receiver)
+    notification_received.connect(failing_receiver)
+    try:
+        response = post("lcn", lcn())  # the test client would re-raise a view's exception
+    finally:
+        subscription_changed.disconnect(failing_receiver)
+        notification_received.disconnect(failing_receiver)
+    assert response.status_code == 200
+    assert "<sig" in response.content.decode()
+    assert WebhookNotification.objects.get().outcome == Outcome.PROCESSED
+    assert len(received["subscription_changed"]) == 1  # the other receiver still ran
+    assert len(received["notification_received"]) == 1
+    logged = [r for r in caplog.records if r.name == "django.dispatch"]
+    assert len(logged) == 2
+    assert all(r.levelno == logging.ERROR for r in logged)
