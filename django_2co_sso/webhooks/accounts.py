@@ -24,14 +24,24 @@ def webhook_accounts(request: HttpRequest | None, config: SSOConfig) -> Mapping[
     """``{account name: secret key}`` to verify a notification with; never empty.
 
     Raises :class:`~django_2co_sso.exceptions.ConfigurationError` when no key is
-    configured or the function returns something else than a dict of non-empty strings
+    configured, the function raises (its exception's class is named, nothing else of it),
+    or it returns something else than a dict of non-empty strings
     with names of at most :data:`~django_2co_sso.conf.WEBHOOK_ACCOUNT_NAME_LENGTH`
     characters (a longer name could never be stored: on PostgreSQL every delivery would be
     refused by the database and retried for ever).
     """
     if config.webhook_accounts_function:
         function = _import_callable(config.webhook_accounts_function, "WEBHOOK_ACCOUNTS_FUNCTION")
-        accounts = function(request)
+        try:
+            accounts = function(request)
+        except Exception as error:
+            # Not raised on: its frames hold the keys it was reading, and an error report
+            # (a 500's, with frame locals) would show them. The listener answers 503 and
+            # 2Checkout delivers again, as for any key store that is down.
+            raise ConfigurationError(
+                "TWOCHECKOUT_SSO['WEBHOOK_ACCOUNTS_FUNCTION'] raised "
+                f"{type(error).__name__}; no notification can be verified."
+            ) from None
         if (
             not isinstance(accounts, Mapping)
             or not accounts

@@ -226,6 +226,25 @@ def test_a_function_returning_no_dict_is_a_configuration_error(
     assert post("lcn", signed(LCN)).status_code == 503
 
 
+def failing_key_store(request: Any) -> dict[str, str]:
+    keys = {"main": KEY}
+    return {"other": keys["missing"]}  # KeyError, with the key in this frame's locals
+
+
+def test_a_function_that_raises_answers_503_and_raises_nothing(
+    post: Post, sso_settings: Any, caplog: Any
+) -> None:
+    sso_settings(WEBHOOK_ACCOUNTS_FUNCTION="tests.webhooks.test_listeners.failing_key_store")
+    response = post("lcn", signed(LCN))  # the test client re-raises what a view raises
+    assert response.status_code == 503
+    assert WebhookNotification.objects.count() == 0
+    [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "misconfigured" in error.getMessage()
+    assert "raised KeyError" in error.getMessage()
+    assert error.exc_info is None
+    assert KEY not in caplog.text
+
+
 def long_account_name(request: Any) -> dict[str, str]:
     return {"a" * 65: KEY}
 
