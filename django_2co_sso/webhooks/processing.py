@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from .. import sync
 from ..conf import get_config
@@ -128,6 +129,7 @@ def _record(notification: WebhookNotification) -> NotificationData:
     return NotificationData(notification.kind, tuple(notification.field_pairs()))
 
 
+@sensitive_variables()  # the fields as received: signatures and the customer's data
 def receive(
     kind: str, fields: Sequence[tuple[str, str]], verified: Verified, remote_addr: str | None
 ) -> WebhookNotification:

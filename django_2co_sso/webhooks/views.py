@@ -13,7 +13,10 @@ Both views:
   the read receipt in the body, in the algorithm family the notification was verified
   with; a repeat delivery of a processed notification is acknowledged the same way;
 * answer 503 without a receipt when processing failed or the database refused the row,
-  so that 2Checkout delivers the notification again.
+  so that 2Checkout delivers the notification again;
+* hide the notification's fields (signatures, the customer's data) from Django's error
+  reports, should anything still fail with a 500 (``sensitive_variables``,
+  ``sensitive_post_parameters``).
 
 Requests run outside ``ATOMIC_REQUESTS``: the views manage their own transactions.
 """
@@ -28,6 +31,7 @@ from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 from .. import validation
@@ -69,6 +73,7 @@ def _remote_addr(request: HttpRequest) -> str:
         return ""
 
 
+@sensitive_variables()  # an error report must not show the fields, signatures included
 def _receive(request: HttpRequest, kind: str, receipt: Receipt) -> HttpResponse:
     label = kind.upper()
     remote = _remote_addr(request)
@@ -116,7 +121,9 @@ def _listener(kind: str, receipt: Receipt) -> Callable[[HttpRequest], HttpRespon
 
     view.__name__ = view.__qualname__ = str(kind)
     view.__doc__ = f"The {kind.upper()} listener (see the module docstring)."
-    decorated = require_http_methods(["GET", "HEAD", "POST"])(never_cache(view))
+    decorated = require_http_methods(["GET", "HEAD", "POST"])(
+        never_cache(sensitive_post_parameters()(view))
+    )
     return csrf_exempt(login_not_required(transaction.non_atomic_requests(decorated)))
 
 

@@ -27,7 +27,7 @@ from django_2co_sso import buylinks
 from django_2co_sso.models import WebhookNotification
 from tests.factories import UserFactory
 from tests.webhooks.conftest import Post
-from tests.webhooks.payloads import IPN, KEY, LCN, replace, signed
+from tests.webhooks.payloads import IPN, KEY, LCN, body, replace, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +139,41 @@ def _rendered_link(user: Any) -> str:
         Context({"request": request})
     )
     return html.replace("&amp;", "&")
+
+
+def test_an_unexpected_500_error_mail_shows_no_signature_or_field(
+    settings: Any, monkeypatch: Any, jose: Any
+) -> None:
+    """Should a bug still escape the listener, Django's error mail (with the frames' local
+    variables: include_html) shows neither the signatures nor the customer's data."""
+    from django.core import mail
+    from django.utils.log import AdminEmailHandler
+
+    from django_2co_sso.webhooks import processing
+
+    def bug(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug after the notification was verified")
+
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    monkeypatch.setattr(processing, "run", bug)  # called by receive(), with the fields
+    handler = AdminEmailHandler(include_html=True)
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    pairs = signed(LCN)
+    try:
+        response = Client(raise_request_exception=False).post(
+            reverse("twocheckout_webhooks:lcn"),
+            body(pairs),
+            content_type="application/x-www-form-urlencoded",
+        )
+    finally:
+        logger.removeHandler(handler)
+    assert response.status_code == 500
+    [report] = [m for m in mail.outbox if m.alternatives]
+    html = str(report.alternatives[0][0])
+    assert "a bug after the notification was verified" in html  # the report is this one
+    assert "local vars" in html.lower()  # frame variables are rendered (hidden ones as stars)
+    for name, value in pairs:
+        if name in _SIGNATURES:
+            assert value not in html + report.body, f"{name} in the error mail"
+    assert "jose@example.com" not in html + report.body
