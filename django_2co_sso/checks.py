@@ -238,7 +238,7 @@ def _check_api_url(config: SSOConfig) -> list[CheckMessage]:
         port = significant_port(parts.scheme, parts.port)
     except ValueError:  # a port out of range: reported with API_URL's other problems
         port = None
-    if not official and not host_allowed(host, config.allowed_sso_hosts, port):
+    if not official and not host_allowed(host, config.allowed_sso_hosts, port, scheme=parts.scheme):
         messages.append(
             Warning(
                 f"TWOCHECKOUT_SSO['API_URL'] is on {host!r}, which is not in "

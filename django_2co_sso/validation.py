@@ -249,17 +249,21 @@ def _port(text: str) -> int | None:
     return int(text) if text.isdigit() and 0 < int(text) < 65536 else None
 
 
-def host_allowed(host: str, allowed_hosts: Iterable[str], port: int | None = None) -> bool:
+def host_allowed(
+    host: str, allowed_hosts: Iterable[str], port: int | None = None, *, scheme: str = "https"
+) -> bool:
     """Whether ``host`` (on ``port``, None for the scheme's default) matches ``allowed_hosts``.
 
     An entry ``".example.com"`` matches ``example.com`` and its subdomains; any other
     entry must match exactly. Comparison is case-insensitive; there is no ``*``. An entry
-    without a port matches the default port only; ``"host:8443"`` matches port 8443 only.
+    without a port matches the default port only; ``"host:8443"`` matches port 8443 only,
+    and an entry naming the ``scheme``'s default port (``"host:443"``) is the same as one
+    without a port.
     """
     host = host.lower().rstrip(".")
     for entry in allowed_hosts:
         pattern, entry_port = split_host_entry(entry)
-        if entry_port != port:
+        if significant_port(scheme, entry_port) != port:
             continue
         if pattern.startswith("."):
             if host == pattern[1:] or host.endswith(pattern):
@@ -296,7 +300,7 @@ def url_host_problem(url: str, allowed_hosts: Iterable[str]) -> str | None:
     if parts.scheme == "http" and not is_loopback_host(host):
         return "it is not https"
     port = significant_port(parts.scheme, port)
-    if not host_allowed(host, allowed_hosts, port):
+    if not host_allowed(host, allowed_hosts, port, scheme=parts.scheme):
         where = f"{host!r} on port {port}" if port is not None else repr(host)
         return f"its host {where} is not in ALLOWED_SSO_HOSTS"
     return None

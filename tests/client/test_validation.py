@@ -220,6 +220,13 @@ def test_validation_errors_are_value_errors_without_the_token() -> None:
         ("http://[::1]:8001/order/", ("[::1]:8000",), False),
         ("http://[::1]/order/", ("::1",), True),
         ("https://store.example.com:8443/", ("store.example.com:0",), False),
+        # an entry naming the scheme's default port is the entry without a port
+        ("https://store.2checkout.com/order/", ("store.2checkout.com:443",), True),
+        ("https://store.2checkout.com:443/order/", (".2checkout.com:443",), True),
+        ("http://127.0.0.1/order/", ("127.0.0.1:80",), True),
+        ("http://127.0.0.1:443/order/", ("127.0.0.1:443",), True),
+        ("http://127.0.0.1/order/", ("127.0.0.1:443",), False),
+        ("https://store.2checkout.com:8443/order/", ("store.2checkout.com:443",), False),
     ],
 )
 def test_cart_host_check_honours_ports(url: str, hosts: tuple[str, ...], allowed: bool) -> None:
