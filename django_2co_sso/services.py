@@ -337,8 +337,10 @@ def _send(
     page: str | None,
     **extra: Any,
 ) -> None:
-    """Send ``signal`` (issued or failed) with the arguments both document."""
-    signal.send(
+    """Send ``signal`` (issued or failed) with the arguments both document, to every
+    receiver: one that raises is logged by Django (``django.dispatch``, ERROR) and changes
+    neither the link the shopper gets nor the page they see."""
+    signal.send_robust(
         sender=kind,
         user=context.user,
         kind=kind.value,

@@ -65,11 +65,22 @@ def _plain(text: str, *, status: int = 200) -> HttpResponse:
 
 
 def _remote_addr(request: HttpRequest) -> str:
-    """The sender's IP as ``CLIENT_IP_FUNCTION`` sees it, or ``""``."""
+    """The sender's IP as ``CLIENT_IP_FUNCTION`` sees it, or ``""``.
+
+    The address only labels log lines and the stored row, so a function that fails in any
+    way gives ``""`` (one WARNING naming the exception's class) instead of losing the
+    notification to a 500.
+    """
     try:
         function = _import_callable(get_config().client_ip_function, "CLIENT_IP_FUNCTION")
         return validation.validate_ip(function(request))
     except (ConfigurationError, InvalidInputError):
+        return ""
+    except Exception as error:  # a user's function: see the docstring
+        logger.warning(
+            "2checkout notification: CLIENT_IP_FUNCTION raised %s; sender address unknown",
+            type(error).__name__,
+        )
         return ""
 
 

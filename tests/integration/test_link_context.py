@@ -234,6 +234,27 @@ def test_signal_can_filter_by_kind(alice_client: Client) -> None:
     assert carts == ["cart"]
 
 
+def test_a_failing_receiver_changes_neither_the_link_nor_the_page(
+    alice_client: Client, received: list[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(sender: Any, **kwargs: Any) -> None:
+        raise RuntimeError("receiver bug")
+
+    sso_link_issued.connect(broken)
+    sso_link_failed.connect(broken)
+    try:
+        with caplog.at_level(logging.ERROR, logger="django.dispatch"):
+            assert alice_client.get(CHANGE_CARD).status_code == 302
+            locmem.fail_with(APIError("nope", code="SOME_FAULT"))
+            assert alice_client.get(BILLING).status_code == 503  # the upstream failure page
+    finally:
+        sso_link_issued.disconnect(broken)
+        sso_link_failed.disconnect(broken)
+    assert [name for name, _sender, _kwargs in received] == ["issued", "failed"]
+    dispatch_errors = [r for r in caplog.records if r.name == "django.dispatch"]
+    assert len(dispatch_errors) == 2
+
+
 # -- audit log ----------------------------------------------------------------------------
 
 

@@ -291,3 +291,17 @@ def test_a_sender_address_that_is_no_ip_is_stored_as_unknown(
     assert WebhookNotification.objects.get().remote_addr is None
     assert post("lcn", LCN, remote_addr="not-an-ip").status_code == 400
     assert "refused from unknown address" in caplog.text
+
+
+def raising_client_ip(request: Any) -> str:
+    raise KeyError("HTTP_X_REAL_IP")
+
+
+def test_a_client_ip_function_that_raises_is_no_500(
+    post: Post, jose: Any, sso_settings: Any, caplog: Any
+) -> None:
+    sso_settings(CLIENT_IP_FUNCTION="tests.webhooks.test_listeners.raising_client_ip")
+    with caplog.at_level(logging.WARNING, logger="django_2co_sso.webhooks"):
+        assert post("lcn", signed(LCN)).status_code == 200
+    assert WebhookNotification.objects.get().remote_addr is None
+    assert "CLIENT_IP_FUNCTION raised KeyError" in caplog.text
