@@ -14,8 +14,10 @@ through zeep, JSON-RPC, REST) gets two guarantees here, whatever the protocol:
 * **A deadline per request.** With ``deadline`` seconds, the request (connecting, sending,
   the status line, headers and the whole body) ends within that time however slowly the
   bytes come: each socket read and write waits at most the time left, and when none is left
-  the request fails as a timeout. (Name resolution is not covered: it does not use the
-  socket's timeout.)
+  the request fails as a timeout. A TLS handshake is bounded as a whole by the connect
+  timeout, which is capped at the deadline (CPython's ``ssl`` applies a socket's timeout to
+  the whole handshake, not to each read). (Name resolution is not covered: it does not use
+  the socket's timeout.)
 """
 
 from __future__ import annotations
